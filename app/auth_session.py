@@ -1,0 +1,60 @@
+"""Flask-Login wiring: loading users from the session and tracking last_seen."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app, request
+from flask_login import LoginManager, current_user
+
+from app.db_types import utcnow
+from app.extensions import db
+from app.models import User
+
+# Endpoints that must not touch the database or the session.
+_QUIET_BLUEPRINTS = {"health"}
+
+
+def load_user(user_id: str) -> User | None:
+    """Load the user named by a session or remember-me id of ``id:version``.
+
+    A stale version means the password changed since the session began.
+    """
+    try:
+        raw_id, raw_version = user_id.split(":", 1)
+        uid, version = int(raw_id), int(raw_version)
+    except ValueError:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or user.session_version != version:
+        return None
+    return user
+
+
+def touch_last_seen() -> None:
+    if request.blueprint in _QUIET_BLUEPRINTS or request.endpoint == "static":
+        return
+    if not current_user.is_authenticated:
+        return
+    now = utcnow()
+    threshold = now - timedelta(seconds=current_app.config["LAST_SEEN_INTERVAL"])
+    if current_user.last_seen > threshold:
+        return
+    # A conditional UPDATE so concurrent requests write at most once.
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == current_user.id, User.last_seen <= threshold)
+        .values(last_seen=now)
+    )
+    db.session.commit()
+
+
+def init_app(app: Flask, login_manager: LoginManager) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+    app.before_request(touch_last_seen)

@@ -1,0 +1,126 @@
+"""One place decides whether an error is an HTML page or a JSON body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from apiflask import APIFlask
+from apiflask.exceptions import HTTPError
+from flask import current_app, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+from app.request_id import current_request_id
+
+TITLES = {
+    400: ("Bad request", "The request could not be understood. Please try again."),
+    401: ("Please log in", "You need to log in to see this page."),
+    403: ("Forbidden", "You are not allowed to do that."),
+    404: ("Page not found", "There is nothing at this address."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    413: ("Too large", "What you sent is larger than we accept."),
+    415: ("Unsupported media type", "The request body is not in a format we accept."),
+    429: ("Slow down", "Too many requests. Please wait a little and try again."),
+    500: ("Something went wrong", "An unexpected error happened on our side."),
+    503: ("Temporarily unavailable", "Wren cannot reach its database right now."),
+}
+
+
+def wants_json() -> bool:
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and (
+        request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(
+    status: int,
+    message: str | None = None,
+    headers: dict[str, str] | None = None,
+    detail: Any = None,
+) -> ResponseReturnValue:
+    title, default_message = TITLES.get(status, ("Error", "Something went wrong."))
+    message = message or default_message
+    if wants_json():
+        body: dict[str, Any] = {"message": message}
+        if detail:
+            body["detail"] = detail
+        response = jsonify(body)
+    else:
+        response = current_app.make_response(
+            render_template(
+                "errors/error.html", status=status, title=title, message=message
+            )
+        )
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _http_headers(error: HTTPException) -> dict[str, str]:
+    return {
+        key: value
+        for key, value in error.get_headers()
+        if key.lower() not in {"content-type", "content-length"}
+    }
+
+
+def handle_http_exception(error: HTTPException) -> ResponseReturnValue:
+    if error.code is None:
+        return error
+    if error.code >= 500:
+        db.session.rollback()
+    description = error.description if _custom_description(error) else None
+    return error_response(error.code, description, _http_headers(error))
+
+
+def _custom_description(error: HTTPException) -> bool:
+    """True when a view passed its own message to abort()."""
+    return error.description != type(error).description
+
+
+def handle_api_error(error: HTTPError) -> ResponseReturnValue:
+    """APIFlask's validation and abort() errors: always JSON."""
+    body: dict[str, Any] = {"message": error.message, **error.extra_data}
+    if error.detail:
+        body["detail"] = error.detail
+    if error.status_code >= 500:
+        db.session.rollback()
+    return body, error.status_code, error.headers
+
+
+def handle_internal_error(error: InternalServerError) -> ResponseReturnValue:
+    db.session.rollback()
+    current_app.logger.error(
+        "Unhandled error (request id %s)",
+        current_request_id(),
+        exc_info=error.original_exception or error,
+    )
+    return error_response(
+        500, f"{TITLES[500][1]} Reference: {current_request_id()}."
+    )
+
+
+def handle_database_unavailable(error: sa.exc.DBAPIError) -> ResponseReturnValue:
+    """A lost or locked database answers 503; the pool reconnects later."""
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        db.session.remove()
+    current_app.logger.warning("Database unavailable: %s", error.orig)
+    # Render the page as anonymous: loading the user would hit the database.
+    g._login_user = current_app.login_manager.anonymous_user()
+    return error_response(503, headers={"Retry-After": "5"})
+
+
+def register_error_handlers(app: APIFlask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(InternalServerError, handle_internal_error)
+    app.register_error_handler(sa.exc.OperationalError, handle_database_unavailable)
+    app.register_error_handler(sa.exc.InterfaceError, handle_database_unavailable)
+    app.error_processor(handle_api_error)

@@ -1,0 +1,26 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+
+from app.database import database_is_ready
+from app.extensions import talisman
+
+bp = APIBlueprint("health", __name__, enable_openapi=False)
+
+
+@bp.get("/healthz")
+@talisman(force_https=False)
+def healthz() -> ResponseReturnValue:
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+@talisman(force_https=False)
+def readyz() -> ResponseReturnValue:
+    if database_is_ready():
+        return jsonify(status="ok")
+    return jsonify(status="unavailable", message="The database is not answering."), 503

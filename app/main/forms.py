@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired
+
+from app import validation
+from app.forms import Rule
+from app.models import ABOUT_MAX
+
+
+class ProfileForm(FlaskForm):
+    username = StringField(
+        "Username",
+        validators=[DataRequired(), Rule(validation.clean_username)],
+        description="3 to 32 letters, digits or underscores. Shown publicly.",
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    about_me = TextAreaField(
+        "About me",
+        validators=[Rule(validation.clean_about_me)],
+        description=f"Up to {ABOUT_MAX} characters.",
+        render_kw={"rows": 4, "maxlength": ABOUT_MAX},
+    )
+    submit = SubmitField("Save profile")

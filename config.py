@@ -1,0 +1,193 @@
+"""Configuration classes, read from the environment when the factory builds them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot produce a safe configuration."""
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    value = value.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Route plain postgres URLs to psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def instance_secret_key(instance_dir: Path) -> str:
+    """Return a random key kept in instance/ so dev sessions survive restarts."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key_file = instance_dir / "secret_key"
+    if key_file.exists():
+        key = key_file.read_text().strip()
+        if key:
+            return key
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+
+    def __init__(self) -> None:
+        instance_dir = Path(env_str("WREN_INSTANCE_PATH", str(INSTANCE_DIR)))
+        self.INSTANCE_DIR = instance_dir
+        self.SECRET_KEY = self.secret_key(instance_dir)
+
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            env_str("DATABASE_URL", f"sqlite:///{instance_dir / self.sqlite_name}")
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLITE_BUSY_TIMEOUT_MS = env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
+        # Seconds a connection attempt may take before the request answers 503.
+        self.DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 3)
+
+        self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.POSTS_PER_PAGE = env_int("POSTS_PER_PAGE", 25)
+        self.AVATAR_PROVIDER = env_str("AVATAR_PROVIDER", "gravatar")
+        self.PASSWORD_HASH_METHOD = env_str("PASSWORD_HASH_METHOD", "scrypt")
+        self.LAST_SEEN_INTERVAL = env_int("LAST_SEEN_INTERVAL", 60)
+
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.REMEMBER_COOKIE_DURATION = env_int("REMEMBER_COOKIE_DAYS", 30) * 86400
+
+        self.WTF_CSRF_ENABLED = env_bool("WTF_CSRF_ENABLED", True)
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+        self.BOOTSTRAP_SERVE_LOCAL = True
+
+        self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10/minute")
+        self.RATELIMIT_LOGIN_HOURLY = env_str("RATELIMIT_LOGIN_HOURLY", "100/hour")
+        self.RATELIMIT_REGISTER = env_str("RATELIMIT_REGISTER", "10/hour")
+        self.RATELIMIT_EMAIL = env_str("RATELIMIT_EMAIL", "5/hour")
+        self.RATELIMIT_API_TOKENS = env_str("RATELIMIT_API_TOKENS", "10/minute")
+
+        self.MAIL_BACKEND = env_str("MAIL_BACKEND", self.default_mail_backend)
+        self.MAIL_FILE_PATH = env_str("MAIL_FILE_PATH")
+        self.MAIL_SERVER = env_str("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = env_int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+        self.MAIL_USERNAME = env_str("MAIL_USERNAME")
+        self.MAIL_PASSWORD = env_str("MAIL_PASSWORD")
+        self.MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "Wren <wren@localhost>")
+        self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
+
+        self.CONFIRM_TOKEN_MAX_AGE = env_int("CONFIRM_TOKEN_MAX_AGE", 2 * 86400)
+        self.RESET_TOKEN_MAX_AGE = env_int("RESET_TOKEN_MAX_AGE", 3600)
+        self.API_TOKEN_MAX_AGE = env_int("API_TOKEN_MAX_AGE", 3600)
+
+        self.FORCE_HTTPS = env_bool("FORCE_HTTPS", False)
+        self.PROXY_FIX_COUNT = env_int("PROXY_FIX_COUNT", 1)
+        self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+
+    sqlite_name = "wren.sqlite"
+    default_mail_backend = "console"
+
+    def secret_key(self, instance_dir: Path) -> str:
+        return env_str("SECRET_KEY") or instance_secret_key(instance_dir)
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    sqlite_name = "wren-test.sqlite"
+    default_mail_backend = "locmem"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", False)
+        self.PASSWORD_HASH_METHOD = env_str("PASSWORD_HASH_METHOD", "pbkdf2:sha256:1")
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.FORCE_HTTPS = env_bool("FORCE_HTTPS", True)
+        self.PREFERRED_URL_SCHEME = "https"
+
+    def secret_key(self, instance_dir: Path) -> str:
+        key = env_str("SECRET_KEY")
+        if not key:
+            raise ConfigError(
+                "SECRET_KEY is not set. Production refuses to start without a "
+                "secret signing key: generate one with "
+                '`python -c "import secrets; print(secrets.token_hex(32))"` '
+                "and pass it in the SECRET_KEY environment variable."
+            )
+        return key
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    name = (name or env_str("WREN_CONFIG", "development") or "development").lower()
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        raise ConfigError(
+            f"WREN_CONFIG must be one of {', '.join(CONFIGS)}, not {name!r}"
+        ) from None
