@@ -36,7 +36,6 @@ def create_app(config_name: str | None = None) -> APIFlask:
         version="1.0.0",
         spec_path="/api/openapi.json",
         docs_path=None,  # our own /api/docs and /api/redoc serve local assets
-        json_errors=False,  # app/errors decides between HTML and JSON
         template_folder=str(BASE_DIR / "templates"),
         static_folder=str(BASE_DIR / "static"),
         instance_path=str(config.INSTANCE_DIR),

@@ -119,8 +119,11 @@ def handle_database_unavailable(error: sa.exc.DBAPIError) -> ResponseReturnValue
 
 
 def register_error_handlers(app: APIFlask) -> None:
+    # APIFlask sends validation, abort() and auth errors through error_callback;
+    # assigning it (rather than app.error_processor) keeps APIFlask from taking
+    # over werkzeug's errors, which the handler below renders as HTML or JSON.
+    app.error_callback = handle_api_error
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_internal_error)
     app.register_error_handler(sa.exc.OperationalError, handle_database_unavailable)
     app.register_error_handler(sa.exc.InterfaceError, handle_database_unavailable)
-    app.error_processor(handle_api_error)
