@@ -29,5 +29,22 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+e2e: install
+	$(BIN)/python -m pytest -q -m e2e tests/e2e
+
+# Load benchmark (README "Benchmark"); needs wrk: bash scripts/ci-deps.sh.
+# BENCH_ARGS="--quick" for a smoke run, "--reuse" to keep seeded databases.
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# PNGs at 1280 and 390 px, light and dark, into the git-ignored screenshots/;
+# docs/screenshots/ gets the few small ones the README shows.
+screenshots: install
+	$(BIN)/python scripts/screenshots.py --out screenshots --docs docs/screenshots
+
+# Refresh Swagger UI and ReDoc in static/vendor from the npm registry (needs npm).
+vendor:
+	bash scripts/vendor-docs.sh
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -113,7 +113,7 @@ class Config:
         self.RATELIMIT_API_TOKENS = env_str("RATELIMIT_API_TOKENS", "10/minute")
 
         self.MAIL_BACKEND = env_str("MAIL_BACKEND", self.default_mail_backend)
-        self.MAIL_FILE_PATH = env_str("MAIL_FILE_PATH")
+        self.MAIL_FILE_PATH = env_str("MAIL_FILE_PATH", str(instance_dir / "mail"))
         self.MAIL_SERVER = env_str("MAIL_SERVER", "localhost")
         self.MAIL_PORT = env_int("MAIL_PORT", 25)
         self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)

@@ -60,8 +60,12 @@ def create_app(config_name: str | None = None) -> APIFlask:
 
 
 def configure_logging(app: APIFlask, config: Config) -> None:
+    from app import request_id
     from app.request_id import RequestIdFilter
 
+    # First hook of all: redirects, CSRF and rate-limit answers from other
+    # extensions' hooks carry an id too.
+    request_id.init_app(app)
     app.logger.setLevel(config.LOG_LEVEL or "INFO")
     for handler in app.logger.handlers or logging.getLogger().handlers:
         handler.addFilter(RequestIdFilter())
@@ -149,9 +153,8 @@ def register_blueprints(app: APIFlask) -> None:
 
 
 def register_request_hooks(app: APIFlask) -> None:
-    from app import request_id, templating
+    from app import templating
 
-    request_id.init_app(app)
     templating.init_app(app)
 
 

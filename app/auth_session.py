@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app, request
-from flask_login import LoginManager, current_user
+from flask import Flask, current_app, request, session
+from flask_login import LoginManager, current_user, logout_user
 
 from app.db_types import utcnow
 from app.extensions import db
@@ -30,6 +30,16 @@ def load_user(user_id: str) -> User | None:
     if user is None or user.session_version != version:
         return None
     return user
+
+
+def end_browser_session() -> None:
+    """Log this browser out: empty the session and delete remember-me.
+
+    The order matters: logout_user() leaves a note in the session that makes
+    Flask-Login delete the remember-me cookie, which clear() would erase.
+    """
+    session.clear()
+    logout_user()
 
 
 def touch_last_seen() -> None:

@@ -1,9 +1,138 @@
-"""Flask commands for operators."""
+"""Flask commands for operators: ``flask seed`` and ``flask users ...``."""
 
 from __future__ import annotations
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from app import seed as seeding
+from app.services import DomainError, operators
+
+users_cli = AppGroup("users", help="Create, promote and delete accounts.")
 
 
 def register(app: Flask) -> None:
     """Attach the project's commands to ``app.cli``."""
+    app.cli.add_command(seed_command)
+    app.cli.add_command(users_cli)
+
+
+@click.command("seed")
+@click.option("--users", "n_users", default=100, show_default=True, type=int)
+@click.option("--posts", "n_posts", default=1000, show_default=True, type=int)
+@click.option(
+    "--follows",
+    "n_follows",
+    default=10,
+    show_default=True,
+    type=int,
+    help="How many other demo users each demo user follows.",
+)
+@click.option(
+    "--password",
+    default=seeding.DEFAULT_PASSWORD,
+    show_default=True,
+    help="Password of every demo user.",
+)
+@click.option(
+    "--random-seed",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Same seed, same data.",
+)
+@click.option("--force", is_flag=True, help="Allow running in production.")
+@with_appcontext
+def seed_command(
+    n_users: int,
+    n_posts: int,
+    n_follows: int,
+    password: str,
+    random_seed: int,
+    force: bool,
+) -> None:
+    """Fill the database with demo users demo1..demoN, posts and follows.
+
+    Posts are spread over the users with realistic, increasing timestamps up
+    to now. The data is added to what the database holds; the command refuses
+    if any demoN name it would create is taken. Refuses in production unless
+    --force is given.
+    """
+    if current_app.config["WREN_CONFIG"] == "production" and not force:
+        raise click.ClickException(
+            "Refusing to add demo data to a production database. "
+            "Pass --force if you really mean it."
+        )
+    total = seeding.total_rows(n_users, n_posts, n_follows)
+    try:
+        with click.progressbar(
+            length=total, label="Seeding", show_pos=True, show_eta=True
+        ) as bar:
+            result = seeding.seed(
+                n_users,
+                n_posts,
+                n_follows,
+                password=password,
+                random_seed=random_seed,
+                progress=bar.update,
+            )
+    except seeding.SeedError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Created {result.users:,} users, {result.posts:,} posts and "
+        f"{result.follows:,} follows in {result.seconds:.1f} s."
+    )
+    click.echo(f"Log in as demo1 .. demo{result.users} with the password {password!r}.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.argument("email")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted for (hidden) when not given.",
+)
+@click.option("--admin", is_flag=True, help="Make the account an administrator.")
+def users_create(username: str, email: str, password: str, admin: bool) -> None:
+    """Create a confirmed account USERNAME with address EMAIL."""
+    try:
+        user = operators.create_user(username, email, password, admin=admin)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+    role = "administrator" if user.is_admin else "user"
+    click.echo(f"Created {role} {user.username} <{user.email}>.")
+
+
+@users_cli.command("promote")
+@click.argument("username")
+@click.option("--revoke", is_flag=True, help="Take administrator rights away.")
+def users_promote(username: str, revoke: bool) -> None:
+    """Make USERNAME an administrator (or no longer, with --revoke)."""
+    try:
+        user = operators.set_admin(username, not revoke)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+    state = "now" if user.is_admin else "no longer"
+    click.echo(f"{user.username} is {state} an administrator.")
+
+
+@users_cli.command("delete")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def users_delete(username: str, yes: bool) -> None:
+    """Delete USERNAME with all their posts and follows."""
+    try:
+        user = operators.get_user(username)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not yes:
+        click.confirm(
+            f"Delete {user.username} <{user.email}> and all their posts?",
+            abort=True,
+        )
+    operators.delete_user(user)
+    click.echo(f"Deleted {user.username}.")

@@ -1,8 +1,15 @@
-"""Rate limit strings and keys, read from config at request time."""
+"""Rate limit strings and keys, read from config at request time.
+
+A route that is limited per client and per account stacks two
+``limiter.limit`` decorators: one keyed on the client address (the
+limiter's default key) and one keyed on what the form names. The second
+key is prefixed so a form value can never share a bucket with an address.
+"""
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
+from flask_login import current_user
 
 
 def _limit(name: str) -> str:
@@ -11,6 +18,10 @@ def _limit(name: str) -> str:
 
 def login_limits() -> str:
     return f"{_limit('RATELIMIT_LOGIN')};{_limit('RATELIMIT_LOGIN_HOURLY')}"
+
+
+def login_account_limits() -> str:
+    return _limit("RATELIMIT_LOGIN")
 
 
 def register_limits() -> str:
@@ -23,3 +34,34 @@ def email_limits() -> str:
 
 def api_token_limits() -> str:
     return _limit("RATELIMIT_API_TOKENS")
+
+
+def _form_key(kind: str, field: str) -> str:
+    # An empty key makes Flask-Limiter skip the limit; the form rejects an
+    # empty field anyway, and the per-client limit still counts the request.
+    value = (request.form.get(field) or "").strip().lower()
+    return f"{kind}:{value}" if value else ""
+
+
+def account_key() -> str:
+    """The account a login form names (username or email, any case)."""
+    return _form_key("account", "username")
+
+
+def address_key() -> str:
+    """The address a reset request names."""
+    return _form_key("address", "email")
+
+
+def current_address_key() -> str:
+    """The logged-in user's address, for resending a confirmation link."""
+    if current_user.is_authenticated:
+        return f"address:{current_user.email.lower()}"
+    return ""
+
+
+def current_user_key() -> str:
+    """The logged-in account, for forms that check its password."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return ""

@@ -60,6 +60,7 @@ def app_env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, _shared_schema: None
 @pytest.fixture
 def make_app(app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
     """Build an app with extra environment variables, schema ready."""
+    built = []
 
     def build(**overrides: str):
         for key, value in overrides.items():
@@ -70,9 +71,16 @@ def make_app(app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
                 _truncate_all()
             else:
                 db.create_all()
+        built.append(application)
         return application
 
-    return build
+    yield build
+    # Close every pool: a PostgreSQL connection left to the garbage collector
+    # raises ResourceWarning, an error under filterwarnings=error.
+    for application in built:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

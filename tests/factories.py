@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from flask import current_app
+from werkzeug.security import generate_password_hash
 
 from app.db_types import utcnow
 from app.extensions import db
@@ -22,6 +24,13 @@ class UserFactory(SQLAlchemyModelFactory):
     email = factory.LazyAttribute(lambda o: f"{o.username.lower()}@example.com")
     email_confirmed_at = factory.LazyFunction(utcnow)
     about_me = ""
+    # The row is committed before post_generation runs, so it needs a hash
+    # already; the ``password`` hook below then sets the requested one.
+    password_hash = factory.LazyFunction(
+        lambda: generate_password_hash(
+            DEFAULT_PASSWORD, method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
+    )
 
     @factory.post_generation
     def password(obj: User, create: bool, extracted: str | None, **kwargs: object) -> None:  # noqa: N805

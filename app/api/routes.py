@@ -1,7 +1,153 @@
-"""JSON API blueprint."""
+"""JSON API blueprint, the request checks every endpoint shares, and helpers.
+
+The endpoints live in ``tokens``, ``users``, ``posts`` and ``docs``; importing
+the package registers them on ``bp``.
+"""
 
 from __future__ import annotations
 
-from apiflask import APIBlueprint
+import json
+from typing import Any, NoReturn
+
+from apiflask import APIBlueprint, abort
+from flask import Response, current_app, request
+from flask.blueprints import BlueprintSetupState
+
+from app.api.schemas import MAX_PAGE_SIZE
+from app.extensions import db
+from app.models import Post, User
+from app.pagination import MAX_CURSOR, parse_cursor
+from app.services import posts
+from app.services.errors import DomainError
 
 bp = APIBlueprint("api", __name__)
+
+API_DESCRIPTION = """\
+The JSON API of Wren, a small microblog.
+
+**Authentication.** Obtain a token with `POST /api/tokens` using HTTP Basic
+authentication (username or email, and password), then send it on every other
+call as `Authorization: Bearer <token>`. Tokens expire (see `expires_at`) and
+`DELETE /api/tokens` revokes one early. Changing or resetting the password, or
+deleting the account, revokes all of a user's tokens.
+
+**Pages.** Lists return `{"items": [...], "next_cursor": ...}`, newest first.
+Pass `next_cursor` back as `?cursor=` for the next page; it is null on the last
+page. `?limit=` sets the page size (1 to 100).
+
+**Errors.** Every error is JSON with at least a `message`. Invalid input is 422
+with the reasons per location and field:
+`{"message": "Validation error", "detail": {"json": {"body": ["..."]}}}`.
+Request bodies must be `application/json` (else 415); malformed JSON is 400.
+"""
+
+TAGS = [
+    {"name": "Tokens", "description": "Obtain and revoke bearer tokens."},
+    {"name": "Users", "description": "Accounts, profiles and who follows whom."},
+    {"name": "Me", "description": "The account that owns the token."},
+    {"name": "Posts", "description": "Writing and reading posts."},
+]
+
+# Answered by require_json_body (and werkzeug, for 413) before any view runs.
+BODY_ERRORS: dict[int, str] = {
+    400: "The request body is not valid JSON.",
+    413: "The request body is larger than 1 MB.",
+    415: "The request body is not JSON (send Content-Type: application/json).",
+}
+
+HTTP_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {
+        "message": {"type": "string"},
+        "detail": {"type": "object"},
+    },
+}
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["message", "detail"],
+    "properties": {
+        "message": {"type": "string", "examples": ["Validation error"]},
+        "detail": {
+            "type": "object",
+            "description": "Reasons by location (json, query, path) and field.",
+            "additionalProperties": {"type": "object"},
+            "examples": [{"json": {"body": ["Write something in the post."]}}],
+        },
+    },
+}
+
+
+@bp.record_once
+def _describe_api(state: BlueprintSetupState) -> None:
+    config = state.app.config
+    if not config.get("DESCRIPTION"):
+        config["DESCRIPTION"] = API_DESCRIPTION
+    if config.get("TAGS") is None:
+        config["TAGS"] = TAGS
+    if config.get("SERVERS") is None:
+        # Relative, so Swagger UI's "Try it out" always calls the host that
+        # served the page (the spec is generated once and cached).
+        config["SERVERS"] = [{"url": "/", "description": "This Wren server"}]
+    config["HTTP_ERROR_SCHEMA"] = HTTP_ERROR_SCHEMA
+    config["VALIDATION_ERROR_SCHEMA"] = VALIDATION_ERROR_SCHEMA
+
+
+@bp.before_request
+def require_json_body() -> None:
+    """Refuse bodies that are not JSON, and JSON that does not parse."""
+    if request.method not in {"POST", "PUT", "PATCH"}:
+        return
+    data = request.get_data(cache=True)
+    if not data:
+        return
+    if not request.is_json:
+        abort(
+            415,
+            "Send the request body as JSON with Content-Type: application/json.",
+        )
+    try:
+        json.loads(data)
+    except ValueError as exc:
+        abort(400, f"The request body is not valid JSON: {exc}")
+
+
+def no_content() -> Response:
+    """An empty 204, without the JSON content type APIFlask would add."""
+    response = current_app.response_class(status=204)
+    del response.headers["Content-Type"]
+    return response
+
+
+def domain_error(exc: DomainError, location: str = "json") -> NoReturn:
+    """Answer a broken rule as a 422 in the shape of APIFlask's validation errors."""
+    if exc.field:
+        abort(422, "Validation error", detail={location: {exc.field: [exc.message]}})
+    abort(422, exc.message)
+
+
+def _in_range(ident: int) -> bool:
+    # Ids beyond a 64-bit integer cannot exist and would overflow the driver.
+    return 0 < ident <= MAX_CURSOR
+
+
+def get_user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id) if _in_range(user_id) else None
+    if user is None:
+        abort(404, "There is no user with that id.")
+    return user
+
+
+def get_post_or_404(post_id: int) -> Post:
+    post = posts.get(post_id) if _in_range(post_id) else None
+    if post is None:
+        abort(404, "There is no post with that id.")
+    return post
+
+
+def page_args(query_data: dict[str, Any]) -> tuple[int | None, int]:
+    """The cursor (already validated by the schema) and page size of a request."""
+    limit = query_data.get("limit") or min(
+        current_app.config["POSTS_PER_PAGE"], MAX_PAGE_SIZE
+    )
+    return parse_cursor(query_data.get("cursor")), limit

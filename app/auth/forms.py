@@ -57,3 +57,68 @@ class LoginForm(FlaskForm):
     )
     remember_me = BooleanField("Keep me logged in")
     submit = SubmitField("Log in")
+
+
+def _new_password_fields(label: str) -> tuple[PasswordField, PasswordField]:
+    return (
+        PasswordField(
+            label,
+            validators=[DataRequired(), Length(max=validation.PASSWORD_MAX)],
+            description="At least 8 characters. A long phrase is easy to remember.",
+            render_kw={"autocomplete": "new-password"},
+        ),
+        PasswordField(
+            "Repeat new password",
+            validators=[
+                DataRequired(),
+                EqualTo("password", "The passwords do not match."),
+            ],
+            render_kw={"autocomplete": "new-password"},
+        ),
+    )
+
+
+def _current_password_field(label: str = "Current password") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[DataRequired(), Length(max=validation.PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ResetPasswordRequestForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Length(max=254)],
+        description="The address of your Wren account.",
+        render_kw={"autocomplete": "email"},
+    )
+    submit = SubmitField("Send me a reset link")
+
+
+class ResetPasswordForm(FlaskForm):
+    password, password2 = _new_password_fields("New password")
+    submit = SubmitField("Set new password")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = _current_password_field()
+    password, password2 = _new_password_fields("New password")
+    submit = SubmitField("Change password")
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        "New email address",
+        validators=[DataRequired(), Rule(validation.clean_email)],
+        description="We will send a link there; the change takes effect when "
+        "you follow it.",
+        render_kw={"autocomplete": "email"},
+    )
+    password = _current_password_field("Your password")
+    submit = SubmitField("Change email")
+
+
+class DeleteAccountForm(FlaskForm):
+    password = _current_password_field("Your password")
+    submit = SubmitField("Delete my account")

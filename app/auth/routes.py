@@ -1,16 +1,40 @@
-"""Register, log in and log out."""
+"""Register, log in, log out, confirm the address and reset the password."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 
-from app.auth.forms import LoginForm, RegistrationForm
+from app.auth.forms import (
+    LoginForm,
+    RegistrationForm,
+    ResetPasswordForm,
+    ResetPasswordRequestForm,
+)
+from app.auth_session import end_browser_session
 from app.extensions import limiter
-from app.ratelimits import login_limits, register_limits
+from app.forms import EmptyForm
+from app.ratelimits import (
+    account_key,
+    address_key,
+    current_address_key,
+    email_limits,
+    login_account_limits,
+    login_limits,
+    register_limits,
+)
 from app.security import safe_next
 from app.services import DomainError, accounts
+from app.services.accounts import Confirmed
 from app.services.tokens import InvalidToken
 
 bp = Blueprint("auth", __name__)
@@ -20,6 +44,15 @@ CHECK_INBOX = (
     "Thanks for registering! We sent you an email: follow its link to confirm "
     "your address, then log in."
 )
+RESET_SENT = (
+    "If an account uses that address, we have sent it a link to reset the "
+    "password. The link works for one hour."
+)
+CONFIRM_MESSAGES = {
+    Confirmed.CONFIRMED: ("Thank you: your email address is confirmed.", "success"),
+    Confirmed.ALREADY: ("Your email address is already confirmed.", "info"),
+    Confirmed.EMAIL_CHANGED: ("Your email address has been changed.", "success"),
+}
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -41,6 +74,7 @@ def register() -> ResponseReturnValue:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limits, methods=["POST"])
+@limiter.limit(login_account_limits, key_func=account_key, methods=["POST"])
 def login() -> ResponseReturnValue:
     next_page = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -62,8 +96,7 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     # CSRFProtect has already checked the token: a cross-site form cannot log
     # anyone out.
-    logout_user()
-    session.clear()
+    end_browser_session()
     flash("You have been logged out.", "info")
     return redirect(url_for("main.index"))
 
@@ -71,9 +104,60 @@ def logout() -> ResponseReturnValue:
 @bp.get("/confirm/<token>")
 def confirm(token: str) -> ResponseReturnValue:
     try:
-        accounts.confirm_email(token)
+        _user, outcome = accounts.confirm_email(token)
     except InvalidToken as exc:
-        flash(exc.message, "danger")
-    else:
-        flash("Thank you: your email address is confirmed.", "success")
+        return link_invalid(exc.message, "confirm")
+    flash(*CONFIRM_MESSAGES[outcome])
     return redirect(url_for("main.index"))
+
+
+@bp.post("/resend_confirmation")
+@login_required
+@limiter.limit(email_limits)
+@limiter.limit(email_limits, key_func=current_address_key)
+def resend_confirmation() -> ResponseReturnValue:
+    form = EmptyForm()
+    if form.validate_on_submit() and accounts.resend_confirmation(current_user):
+        flash(f"We sent a new confirmation link to {current_user.email}.", "info")
+    elif current_user.email_confirmed:
+        flash("Your email address is already confirmed.", "info")
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
+
+
+@bp.route("/reset_password_request", methods=["GET", "POST"])
+@limiter.limit(email_limits, methods=["POST"])
+@limiter.limit(email_limits, key_func=address_key, methods=["POST"])
+def reset_password_request() -> ResponseReturnValue:
+    form = ResetPasswordRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.reset_password_request"))
+    return render_template("auth/reset_password_request.html", form=form)
+
+
+@bp.route("/reset_password/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data)
+        except InvalidToken as exc:
+            return link_invalid(exc.message, "reset")
+        except DomainError as exc:
+            form[exc.field or "password"].errors.append(str(exc))
+        else:
+            # Every session of the account has ended, this browser's too.
+            end_browser_session()
+            flash("Your password has been reset. Log in with the new one.", "success")
+            return redirect(url_for("auth.login"))
+    else:
+        try:
+            accounts.check_reset_token(token)
+        except InvalidToken as exc:
+            return link_invalid(exc.message, "reset")
+    return render_template("auth/reset_password.html", form=form)
+
+
+def link_invalid(message: str, kind: str) -> ResponseReturnValue:
+    return render_template("auth/link_invalid.html", message=message, kind=kind), 400

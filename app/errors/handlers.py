@@ -9,6 +9,7 @@ from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from flask import current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
@@ -26,6 +27,11 @@ TITLES = {
     500: ("Something went wrong", "An unexpected error happened on our side."),
     503: ("Temporarily unavailable", "Wren cannot reach its database right now."),
 }
+
+STALE_FORM = (
+    "This form has expired, for example because you logged out in another tab. "
+    "Go back, reload the page and try again."
+)
 
 
 def wants_json() -> bool:
@@ -79,6 +85,12 @@ def handle_http_exception(error: HTTPException) -> ResponseReturnValue:
     return error_response(error.code, description, _http_headers(error))
 
 
+def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
+    # Flask-WTF's reasons ("The CSRF session token is missing.") mean nothing
+    # to a person; the usual cause is a tab left open across a logout.
+    return error_response(400, STALE_FORM)
+
+
 def _custom_description(error: HTTPException) -> bool:
     """True when a view passed its own message to abort()."""
     return error.description != type(error).description
@@ -124,6 +136,7 @@ def register_error_handlers(app: APIFlask) -> None:
     # over werkzeug's errors, which the handler below renders as HTML or JSON.
     app.error_callback = handle_api_error
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(InternalServerError, handle_internal_error)
     app.register_error_handler(sa.exc.OperationalError, handle_database_unavailable)
     app.register_error_handler(sa.exc.InterfaceError, handle_database_unavailable)

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired
 
 from app import validation
 from app.forms import Rule
-from app.models import ABOUT_MAX
+from app.models import ABOUT_MAX, POST_MAX
 
 
 class ProfileForm(FlaskForm):
@@ -23,3 +23,18 @@ class ProfileForm(FlaskForm):
         render_kw={"rows": 4, "maxlength": ABOUT_MAX},
     )
     submit = SubmitField("Save profile")
+
+
+class PostForm(FlaskForm):
+    body = TextAreaField(
+        "What's happening?",
+        validators=[Rule(validation.clean_post_body)],
+        render_kw={
+            "rows": 3,
+            # A counter, not maxlength: pasted text that is too long stays
+            # whole so the writer can shorten it instead of losing the end.
+            "data-maxlength": POST_MAX,
+            "placeholder": "Say something…",
+        },
+    )
+    submit = SubmitField("Post")

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from app.avatars import clamp_size, identicon_svg
 from app.extensions import db
 from app.main.forms import ProfileForm
-from app.main.routes import bp
+from app.main.routes import bp, profile_context
 from app.models import User
 from app.services import DomainError, accounts
 
@@ -39,7 +39,7 @@ def get_user_or_404(username: str) -> User:
 @bp.get("/user/<username>")
 def user_profile(username: str) -> ResponseReturnValue:
     user = get_user_or_404(username)
-    return render_template("main/profile.html", user=user)
+    return render_template("main/profile.html", user=user, **profile_context(user))
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])

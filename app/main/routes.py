@@ -1,16 +1,176 @@
-"""Home page, feed and explore."""
+"""Home page, feed, explore, posting, following and follower lists."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
+from flask_login import current_user, login_required
+
+from app.db_types import utcnow
+from app.extensions import login_manager
+from app.main.forms import PostForm
+from app.models import User
+from app.pagination import Page, keyset_page, parse_cursor
+from app.security import safe_next
+from app.services import DomainError, accounts, posts, social
+from app.services.errors import Forbidden
 
 bp = Blueprint("main", __name__)
 
 
-@bp.get("/")
+def page_size() -> int:
+    return current_app.config["POSTS_PER_PAGE"]
+
+
+def before_arg() -> int | None:
+    """The ``?before=`` cursor; junk gets a 404 rather than an error page."""
+    try:
+        return parse_cursor(request.args.get("before"))
+    except ValueError:
+        abort(404, "That page does not exist.")
+
+
+def user_or_404(username: str) -> User:
+    user = accounts.find_by_username(username)
+    if user is None:
+        abort(404, f"There is no user called {username}.")
+    return user
+
+
+def back_to(default: str) -> ResponseReturnValue:
+    return redirect(safe_next(request.form.get("next")) or default)
+
+
+@bp.route("/", methods=["GET", "POST"])
 def index() -> ResponseReturnValue:
     if not current_user.is_authenticated:
+        if request.method == "POST":
+            return login_manager.unauthorized()
         return render_template("main/landing.html")
-    return render_template("main/home.html")
+    form = PostForm()
+    if form.validate_on_submit():
+        try:
+            posts.publish(current_user, form.body.data)
+        except DomainError as exc:
+            form.body.errors.append(str(exc))
+        else:
+            flash("Your post is live.", "success")
+            return redirect(url_for("main.index"))
+    page = keyset_page(posts.feed_query(current_user), before_arg(), page_size())
+    return render_template("main/home.html", form=form, page=page)
+
+
+@bp.get("/explore")
+def explore() -> ResponseReturnValue:
+    page = keyset_page(posts.explore_query(), before_arg(), page_size())
+    return render_template("main/explore.html", page=page)
+
+
+@bp.post("/post/<int:post_id>/delete")
+@login_required
+def delete_post(post_id: int) -> ResponseReturnValue:
+    post = posts.get(post_id)
+    if post is None:
+        abort(404, "That post does not exist (any more).")
+    try:
+        posts.delete(post, current_user)
+    except Forbidden as exc:
+        abort(403, str(exc))
+    flash("Your post has been deleted.", "success")
+    return back_to(url_for("main.user_profile", username=current_user.username))
+
+
+@bp.post("/follow/<username>")
+@login_required
+def follow(username: str) -> ResponseReturnValue:
+    other = user_or_404(username)
+    try:
+        social.follow(current_user, other)
+    except DomainError as exc:
+        flash(str(exc), "warning")
+    else:
+        flash(f"You are now following {other.username}.", "success")
+    return back_to(url_for("main.user_profile", username=other.username))
+
+
+@bp.post("/unfollow/<username>")
+@login_required
+def unfollow(username: str) -> ResponseReturnValue:
+    other = user_or_404(username)
+    if other.id == current_user.id:
+        flash(social.CANNOT_FOLLOW_SELF, "warning")
+    else:
+        social.unfollow(current_user, other)
+        flash(f"You are no longer following {other.username}.", "success")
+    return back_to(url_for("main.user_profile", username=other.username))
+
+
+@bp.get("/user/<username>/followers")
+def followers(username: str) -> ResponseReturnValue:
+    user = user_or_404(username)
+    page = keyset_page(
+        social.followers_query(user),
+        before_arg(),
+        page_size(),
+        column=social.FOLLOWERS_KEY,
+    )
+    return render_template(
+        "main/user_list.html", user=user, page=page, kind="followers"
+    )
+
+
+@bp.get("/user/<username>/following")
+def following(username: str) -> ResponseReturnValue:
+    user = user_or_404(username)
+    page = keyset_page(
+        social.following_query(user),
+        before_arg(),
+        page_size(),
+        column=social.FOLLOWING_KEY,
+    )
+    return render_template(
+        "main/user_list.html", user=user, page=page, kind="following"
+    )
+
+
+def profile_context(user: User) -> dict[str, Any]:
+    """What the profile page shows besides the user: posts, counts, follow state."""
+    page: Page[Any] = keyset_page(
+        posts.user_posts_query(user), before_arg(), page_size()
+    )
+    viewer_follows = (
+        current_user.is_authenticated
+        and current_user.id != user.id
+        and social.is_following(current_user, user)
+    )
+    return {
+        "page": page,
+        "counts": social.counts_for(user),
+        "viewer_follows": viewer_follows,
+    }
+
+
+_UNITS = (("year", 365 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
+
+
+@bp.app_template_filter("ago")
+def ago(value: datetime) -> str:
+    """Say "5 minutes ago": the text shown until the browser localises it."""
+    seconds = (utcnow() - value).total_seconds()
+    for unit, size in _UNITS:
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'' if n == 1 else 's'} ago"
+    return "just now"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from functools import cache
 
 import sqlalchemy as sa
@@ -9,9 +10,10 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import validation
+from app.db_types import utcnow
 from app.extensions import db
-from app.models import User
-from app.services import notifications
+from app.models import Post, User, follows
+from app.services import api_tokens, notifications, tokens
 from app.services.errors import DomainError
 
 USERNAME_TAKEN = "That username is taken. Please choose another."
@@ -49,7 +51,9 @@ def authenticate(login: str, password: str) -> User | None:
     """
     user = find_by_login(login)
     if user is None:
-        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        check_password_hash(
+            _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password
+        )
         return None
     return user if user.check_password(password) else None
 
@@ -123,16 +127,164 @@ def _clean_password(password: str, username: str, email: str) -> None:
         raise DomainError(str(exc), "password") from None
 
 
-def confirm_email(token: str) -> User:
-    """Confirm the address a link was sent to; raises tokens.InvalidToken."""
-    from app.db_types import utcnow
-    from app.services import tokens
+class Confirmed(Enum):
+    """What following a confirmation link did."""
 
-    data = tokens.load(tokens.CONFIRM, token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    CONFIRMED = "confirmed"
+    ALREADY = "already"
+    EMAIL_CHANGED = "email_changed"
+
+
+WRONG_PASSWORD = "That password is not correct."  # noqa: S105
+SAME_EMAIL = "That is already your address."
+
+
+def confirm_email(token: str) -> tuple[User, Confirmed]:
+    """Apply a confirmation or email-change link; raises tokens.InvalidToken.
+
+    A link carries the address it was sent to and a fingerprint of the
+    address the account had then. A plain confirmation needs the address to
+    be unchanged; a change link needs the account to still have the address
+    it had when the change was asked for, so each works once.
+    """
+    data = tokens.load(
+        tokens.CONFIRM, token, current_app.config["CONFIRM_TOKEN_MAX_AGE"]
+    )
     user = tokens.user_for(data)
-    if data.get("email") != user.email:
-        raise tokens.InvalidToken("This link is invalid or has already been used.")
-    if user.email_confirmed_at is None:
+    email = data.get("email")
+    if not isinstance(email, str) or data.get("from") != tokens.fingerprint(user.email):
+        raise tokens.InvalidToken()
+    if email == user.email:
+        if user.email_confirmed_at is not None:
+            return user, Confirmed.ALREADY
         user.email_confirmed_at = utcnow()
         db.session.commit()
+        return user, Confirmed.CONFIRMED
+    return user, _apply_email_change(user, email)
+
+
+def _apply_email_change(user: User, email: str) -> Confirmed:
+    if find_by_email(email) is not None:
+        # Someone registered the address after the link was sent.
+        raise tokens.InvalidToken("That address now belongs to another account.")
+    old_email = user.email
+    user.email = email
+    user.email_confirmed_at = utcnow()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise tokens.InvalidToken(
+            "That address now belongs to another account."
+        ) from None
+    notifications.send_email_changed(user, old_email)
+    return Confirmed.EMAIL_CHANGED
+
+
+def resend_confirmation(user: User) -> bool:
+    """Mail a new confirmation link; False when there is nothing to confirm."""
+    if user.email_confirmed:
+        return False
+    notifications.send_confirmation(user)
+    return True
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if an account holds ``email``; silent otherwise.
+
+    Both paths render the mail so the caller's response time does not tell
+    whether the address is known.
+    """
+    try:
+        email = validation.clean_email(email)
+    except ValueError:
+        notifications.build_dummy_reset("nobody@example.invalid")
+        return
+    user = find_by_email(email)
+    if user is None:
+        notifications.build_dummy_reset(email)
+        return
+    notifications.send_password_reset(user)
+
+
+def check_reset_token(token: str) -> User:
+    """The user a reset link is for; raises tokens.InvalidToken if unusable."""
+    return tokens.user_for_reset(token)
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password from a reset link; ends every session of the user.
+
+    :raises tokens.InvalidToken: the link is bad, expired or already used.
+    :raises DomainError: the password breaks the rules (field "password").
+    """
+    user = tokens.user_for_reset(token)
+    _clean_password(password, user.username, user.email)
+    user.set_password(password)
+    # The mail proved the reader owns the address.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    _end_sessions(user)
+    db.session.commit()
+    notifications.send_password_changed(user)
     return user
+
+
+def change_password(user: User, current_password: str, password: str) -> User:
+    """Change the password; other sessions and API tokens stop working.
+
+    The caller logs the current session in again with the new version.
+    """
+    if not user.check_password(current_password or ""):
+        raise DomainError(WRONG_PASSWORD, "current_password")
+    _clean_password(password, user.username, user.email)
+    user.set_password(password)
+    _end_sessions(user)
+    db.session.commit()
+    notifications.send_password_changed(user)
+    return user
+
+
+def request_email_change(user: User, password: str, new_email: str) -> None:
+    """Mail a confirmation link to ``new_email``; nothing changes until used.
+
+    When another account holds the address, the caller still answers as on
+    success so the form cannot be used to test addresses; that address's
+    owner is told instead. The current address is told in both cases.
+    """
+    if not user.check_password(password or ""):
+        raise DomainError(WRONG_PASSWORD, "password")
+    new_email = _clean(validation.clean_email, new_email, "email")
+    if new_email == user.email:
+        raise DomainError(SAME_EMAIL, "email")
+    if find_by_email(new_email) is not None:
+        notifications.send_address_in_use(new_email)
+    else:
+        notifications.send_confirmation(user, new_email)
+    notifications.send_email_change_notice(user, new_email)
+
+
+def delete_account(user: User, password: str) -> None:
+    """Delete the user with their posts, follows and API tokens."""
+    if not user.check_password(password or ""):
+        raise DomainError(WRONG_PASSWORD, "password")
+    # Explicit deletes: SQLite only cascades with foreign keys switched on.
+    db.session.execute(
+        sa.delete(follows).where(
+            sa.or_(follows.c.follower_id == user.id, follows.c.followed_id == user.id)
+        )
+    )
+    db.session.execute(sa.delete(Post).where(Post.user_id == user.id))
+    _revoke_api_tokens(user)
+    db.session.execute(sa.delete(User).where(User.id == user.id))
+    db.session.commit()
+
+
+def _end_sessions(user: User) -> None:
+    user.end_other_sessions()
+    _revoke_api_tokens(user)
+
+
+def _revoke_api_tokens(user: User) -> None:
+    # In the caller's transaction: the tokens go with the change that ends them.
+    api_tokens.revoke_all(user, commit=False)

@@ -2,15 +2,43 @@
 (function () {
   "use strict";
 
+  var MINUTE = 60 * 1000;
+  var HOUR = 60 * MINUTE;
+  var DAY = 24 * HOUR;
+  var fullFormat = { dateStyle: "full", timeStyle: "short" };
+  var dateFormat = { year: "numeric", month: "long", day: "numeric" };
+  var shortFormat = { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
+  var relative = window.Intl && Intl.RelativeTimeFormat
+    ? new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" })
+    : null;
+
+  function relativeText(when, now) {
+    var diff = when.getTime() - now;
+    var ago = -diff;
+    if (!relative || ago < -MINUTE || ago >= 7 * DAY) { return null; }
+    if (ago < MINUTE) { return "just now"; }
+    if (ago < HOUR) { return relative.format(-Math.floor(ago / MINUTE), "minute"); }
+    if (ago < DAY) { return relative.format(-Math.floor(ago / HOUR), "hour"); }
+    return relative.format(-Math.floor(ago / DAY), "day");
+  }
+
+  // Server-rendered times are UTC; show them in the reader's zone, recent
+  // ones as "5 min. ago", always with the full local time on hover.
   function localiseTimes() {
-    var dateOnly = { year: "numeric", month: "long", day: "numeric" };
-    var full = { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
+    var now = Date.now();
     document.querySelectorAll("time[datetime]").forEach(function (el) {
       var when = new Date(el.getAttribute("datetime"));
       if (isNaN(when)) { return; }
-      var opts = el.dataset.format === "date" ? dateOnly : full;
-      el.textContent = when.toLocaleString(undefined, opts);
-      el.title = when.toLocaleString();
+      var format = el.dataset.format;
+      var text = null;
+      if (format === "date") {
+        text = when.toLocaleDateString(undefined, dateFormat);
+      } else {
+        if (format === "relative") { text = relativeText(when, now); }
+        text = text || when.toLocaleString(undefined, shortFormat);
+      }
+      el.textContent = text;
+      el.title = when.toLocaleString(undefined, fullFormat);
     });
   }
 
@@ -18,22 +46,127 @@
     var button = document.getElementById("theme-toggle");
     if (!button) { return; }
     var root = document.documentElement;
-    function label() {
-      var next = root.getAttribute("data-bs-theme") === "dark" ? "light" : "dark";
+    var label = button.querySelector(".theme-label");
+    function current() { return root.getAttribute("data-bs-theme") === "dark" ? "dark" : "light"; }
+    function describe() {
+      var next = current() === "dark" ? "light" : "dark";
       button.setAttribute("aria-label", "Switch to " + next + " theme");
-      button.querySelector(".theme-label").textContent = next === "dark" ? "Dark theme" : "Light theme";
+      button.title = "Switch to " + next + " theme";
+      if (label) { label.textContent = next === "dark" ? "Dark theme" : "Light theme"; }
     }
     button.addEventListener("click", function () {
-      var next = root.getAttribute("data-bs-theme") === "dark" ? "light" : "dark";
+      var next = current() === "dark" ? "light" : "dark";
       root.setAttribute("data-bs-theme", next);
-      try { localStorage.setItem("wren-theme", next); } catch (e) { /* private mode */ }
-      label();
+      try { localStorage.setItem("wren-theme", next); } catch (e) { /* storage disabled */ }
+      describe();
     });
-    label();
+    // Follow the system setting live, until the reader picks a theme here.
+    if (window.matchMedia) {
+      var query = window.matchMedia("(prefers-color-scheme: dark)");
+      var follow = function (event) {
+        var stored = null;
+        try { stored = localStorage.getItem("wren-theme"); } catch (e) { /* storage disabled */ }
+        if (stored !== "light" && stored !== "dark") {
+          root.setAttribute("data-bs-theme", event.matches ? "dark" : "light");
+          describe();
+        }
+      };
+      if (query.addEventListener) { query.addEventListener("change", follow); }
+    }
+    describe();
+    button.hidden = false;
+  }
+
+  function characterCounters() {
+    document.querySelectorAll("textarea[name=body]").forEach(function (area, index) {
+      var max = parseInt(area.dataset.maxlength || area.getAttribute("maxlength") || "280", 10);
+      var form = area.form || area.parentNode;
+      var visible = form.querySelector(".char-counter");
+      if (!visible) {
+        visible = document.createElement("div");
+        visible.className = "char-counter form-text";
+        area.insertAdjacentElement("afterend", visible);
+      }
+      visible.id = visible.id || "char-counter-" + index;
+      // The visible count changes on every key; screen readers get a calm,
+      // debounced copy instead of one announcement per keystroke.
+      visible.setAttribute("aria-live", "off");
+      visible.setAttribute("aria-hidden", "true");
+      var spoken = document.createElement("div");
+      spoken.className = "visually-hidden";
+      spoken.setAttribute("aria-live", "polite");
+      spoken.id = visible.id + "-live";
+      visible.insertAdjacentElement("afterend", spoken);
+      var described = (area.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+        return id && id !== visible.id;
+      });
+      described.push(spoken.id);
+      area.setAttribute("aria-describedby", described.join(" "));
+
+      var timer = null;
+      function update(announce) {
+        var used = Array.from(area.value.trim()).length;
+        var left = max - used;
+        var text = left >= 0
+          ? left + (left === 1 ? " character" : " characters") + " left"
+          : -left + (left === -1 ? " character" : " characters") + " too many";
+        visible.textContent = text;
+        visible.classList.toggle("text-danger", left < 0);
+        visible.classList.toggle("text-warning-emphasis", left >= 0 && left <= 20);
+        visible.classList.toggle("text-body-secondary", left > 20);
+        clearTimeout(timer);
+        if (announce) {
+          timer = setTimeout(function () { spoken.textContent = text; }, 700);
+        }
+      }
+      area.addEventListener("input", function () { update(true); });
+      update(false);
+    });
+  }
+
+  // A second click on a slow submit would post twice; the server copes, but
+  // the person should not see a duplicate.
+  function guardDoubleSubmit() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (form.dataset.submitting === "true") {
+        event.preventDefault();
+        return;
+      }
+      form.dataset.submitting = "true";
+      form.querySelectorAll("[type=submit]").forEach(function (button) {
+        button.setAttribute("aria-disabled", "true");
+        button.classList.add("disabled");
+      });
+    });
+    // Coming back through the history cache must give working forms again.
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) { return; }
+      document.querySelectorAll("form[data-submitting]").forEach(function (form) {
+        delete form.dataset.submitting;
+        form.querySelectorAll("[type=submit]").forEach(function (button) {
+          button.removeAttribute("aria-disabled");
+          button.classList.remove("disabled");
+        });
+      });
+    });
+  }
+
+  // After a rejected submit, start where the first problem is: the field's
+  // error is announced through aria-describedby when it gets focus.
+  function focusFirstInvalid() {
+    var invalid = document.querySelector("main [aria-invalid=true]");
+    if (invalid && !(document.activeElement && document.activeElement.matches("[aria-invalid=true]"))) {
+      invalid.focus();
+    }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    focusFirstInvalid();
     localiseTimes();
+    setInterval(localiseTimes, MINUTE);
     themeToggle();
+    characterCounters();
+    guardDoubleSubmit();
   });
 })();

@@ -1,0 +1,287 @@
+"""Request (``XIn``) and response (``XOut``) schemas of the JSON API.
+
+Input fields run the same checkers as the HTML forms (``app.validation``), so
+both front doors accept and refuse the same text with the same messages.
+Unknown JSON fields are refused (marshmallow's default, RAISE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from apiflask import Schema, fields
+from apiflask.validators import Length, Range
+from marshmallow import ValidationError
+
+from app import validation
+from app.models import ABOUT_MAX, EMAIL_MAX, POST_MAX, USERNAME_MAX, User
+from app.pagination import parse_cursor
+from app.services.social import UserCounts
+from app.templating import iso_utc
+
+MAX_PAGE_SIZE = 100
+CONTROL_CHARACTERS = "Remove the control characters from the text."
+NOT_UNICODE = "The text is not valid Unicode."
+
+
+class Text(fields.String):
+    """A string that is valid Unicode and free of control characters.
+
+    :param multiline: allow newline, carriage return and tab.
+    """
+
+    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.multiline = multiline
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        # JSON may carry lone surrogates; they cannot be stored or hashed.
+        if any("\ud800" <= ch <= "\udfff" for ch in text):
+            raise ValidationError(NOT_UNICODE)
+        if validation.has_forbidden_control(text, allow_newlines=self.multiline):
+            raise ValidationError(CONTROL_CHARACTERS)
+        return text
+
+
+class Cleaned(Text):
+    """A ``Text`` passed through one of the ``app.validation`` checkers."""
+
+    def __init__(self, cleaner: Callable[[str], str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cleaner = cleaner
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return self.cleaner(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class UTCDateTime(fields.DateTime):
+    """ISO 8601 in UTC with a ``Z``, as the pages' ``<time datetime>`` use."""
+
+    def _serialize(
+        self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | None:
+        return None if value is None else iso_utc(value)
+
+
+def _check_cursor(value: str) -> None:
+    try:
+        parse_cursor(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class UserCard:
+    """A user together with the counts shown beside them."""
+
+    user: User
+    counts: UserCounts
+
+
+# --- input ---------------------------------------------------------------
+
+
+class PageQueryIn(Schema):
+    cursor = fields.String(
+        validate=_check_cursor,
+        metadata={
+            "description": "Opaque: the `next_cursor` of the previous page. "
+            "Omit it for the newest items.",
+            "examples": ["1024"],
+        },
+    )
+    limit = fields.Integer(
+        validate=Range(1, MAX_PAGE_SIZE),
+        metadata={
+            "description": "Items per page, 1 to 100 (default: the server's "
+            "POSTS_PER_PAGE, 25 unless configured).",
+            "examples": [25],
+        },
+    )
+
+
+class UserCreateIn(Schema):
+    username = Cleaned(
+        validation.clean_username,
+        required=True,
+        metadata={
+            "description": "3 to 32 ASCII letters, digits and underscores; "
+            "unique ignoring case. Shown publicly.",
+            "minLength": validation.USERNAME_MIN,
+            "maxLength": USERNAME_MAX,
+            "pattern": "^[A-Za-z0-9_]+$",
+            "examples": ["jenny_wren"],
+        },
+    )
+    email = Cleaned(
+        validation.clean_email,
+        required=True,
+        metadata={
+            "description": "Never shown to other users; a confirmation link is "
+            "mailed to it.",
+            "format": "email",
+            "maxLength": EMAIL_MAX,
+            "examples": ["jenny@example.com"],
+        },
+    )
+    password = Text(
+        required=True,
+        load_only=True,
+        validate=Length(validation.PASSWORD_MIN, validation.PASSWORD_MAX),
+        metadata={
+            "description": "8 to 128 characters, not a common password and not "
+            "equal to the username or email.",
+            "writeOnly": True,
+            "examples": ["a long and memorable phrase"],
+        },
+    )
+
+
+class MeUpdateIn(Schema):
+    username = Cleaned(
+        validation.clean_username,
+        metadata={
+            "description": "A new username (3 to 32 letters, digits, underscores).",
+            "minLength": validation.USERNAME_MIN,
+            "maxLength": USERNAME_MAX,
+            "pattern": "^[A-Za-z0-9_]+$",
+            "examples": ["jenny_wren"],
+        },
+    )
+    about_me = Cleaned(
+        validation.clean_about_me,
+        multiline=True,
+        metadata={
+            "description": "Up to 280 characters after trimming; newlines allowed.",
+            "maxLength": ABOUT_MAX,
+            "examples": ["Small bird, loud song."],
+        },
+    )
+
+
+class PostIn(Schema):
+    body = Cleaned(
+        validation.clean_post_body,
+        multiline=True,
+        required=True,
+        metadata={
+            "description": "1 to 280 characters after trimming; newlines allowed.",
+            "minLength": 1,
+            "maxLength": POST_MAX,
+            "examples": ["Hello, Wren!"],
+        },
+    )
+
+
+# --- output --------------------------------------------------------------
+
+
+def _avatar(user: User) -> str:
+    return user.avatar_url()
+
+
+AVATAR_META = {
+    "type": "string",
+    "description": "Gravatar image, or a generated image served by Wren "
+    "(a relative URL) when AVATAR_PROVIDER is local.",
+}
+TIME_META = {"description": "ISO 8601, UTC.", "examples": ["2026-01-31T12:00:00Z"]}
+
+
+class AuthorOut(Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    avatar_url = fields.Function(_avatar, required=True, metadata=AVATAR_META)
+
+
+class PostOut(Schema):
+    id = fields.Integer(required=True, metadata={"examples": [42]})
+    body = fields.String(required=True, metadata={"examples": ["Hello, Wren!"]})
+    created_at = UTCDateTime(required=True, metadata=TIME_META)
+    author = fields.Nested(AuthorOut, required=True)
+
+
+class UserOut(Schema):
+    id = fields.Integer(required=True, attribute="user.id", metadata={"examples": [7]})
+    username = fields.String(
+        required=True, attribute="user.username", metadata={"examples": ["jenny_wren"]}
+    )
+    about_me = fields.String(required=True, attribute="user.about_me")
+    avatar_url = fields.Function(
+        lambda card: card.user.avatar_url(), required=True, metadata=AVATAR_META
+    )
+    created_at = UTCDateTime(
+        required=True, attribute="user.created_at", metadata=TIME_META
+    )
+    last_seen = UTCDateTime(
+        required=True, attribute="user.last_seen", metadata=TIME_META
+    )
+    post_count = fields.Integer(required=True, attribute="counts.post_count")
+    follower_count = fields.Integer(required=True, attribute="counts.follower_count")
+    following_count = fields.Integer(required=True, attribute="counts.following_count")
+
+
+class MeOut(UserOut):
+    email = fields.String(
+        required=True,
+        attribute="user.email",
+        metadata={"description": "Only ever shown to its owner.", "format": "email"},
+    )
+    email_confirmed = fields.Boolean(required=True, attribute="user.email_confirmed")
+
+
+# APIFlask registers top-level response schemas itself and apispec registers
+# nested ones; the same class met both ways is added twice. Pages therefore
+# nest these identical subclasses.
+class PostItemOut(PostOut):
+    """A post in a page; the same fields as PostOut."""
+
+
+class UserItemOut(UserOut):
+    """A user in a page; the same fields as UserOut."""
+
+
+NEXT_CURSOR_META = {
+    "description": "Pass as `?cursor=` to get the next page; null on the last page."
+}
+
+
+class PostPageOut(Schema):
+    items = fields.List(fields.Nested(PostItemOut), required=True)
+    next_cursor = fields.String(
+        required=True, allow_none=True, metadata=NEXT_CURSOR_META
+    )
+
+
+class UserPageOut(Schema):
+    items = fields.List(fields.Nested(UserItemOut), required=True)
+    next_cursor = fields.String(
+        required=True, allow_none=True, metadata=NEXT_CURSOR_META
+    )
+
+
+class TokenOut(Schema):
+    token = fields.String(
+        required=True,
+        metadata={
+            "description": "Send as `Authorization: Bearer <token>`. Shown once.",
+            "examples": ["q1Zr0GxL3a6m0n7xY2b5Tt9vWcR4kQeJ8sHdFpUiA0o"],
+        },
+    )
+    expires_at = UTCDateTime(required=True, metadata=TIME_META)
+
+
+class MessageOut(Schema):
+    message = fields.String(required=True)

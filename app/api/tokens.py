@@ -1,0 +1,82 @@
+"""Obtaining and revoking bearer tokens."""
+
+from __future__ import annotations
+
+from flask.typing import ResponseReturnValue
+
+from app.api.auth import basic_auth, token_auth
+from app.api.routes import BODY_ERRORS, bp, no_content
+from app.api.schemas import TokenOut
+from app.extensions import limiter
+from app.ratelimits import api_token_limits
+from app.services import api_tokens
+
+RATE_LIMITED = {
+    "description": "Too many attempts from this client; see Retry-After.",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer"},
+        }
+    },
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/HTTPError"}}
+    },
+}
+BASIC_CHALLENGE = {
+    "description": "Missing or wrong credentials.",
+    "headers": {
+        "WWW-Authenticate": {
+            "description": 'Basic realm="Wren API"',
+            "schema": {"type": "string"},
+        }
+    },
+}
+BEARER_CHALLENGE = {
+    "description": "Missing, invalid, expired or revoked token.",
+    "headers": {
+        "WWW-Authenticate": {
+            "description": 'Bearer realm="Wren API" (with error="invalid_token" '
+            "when a token was sent)",
+            "schema": {"type": "string"},
+        }
+    },
+}
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@bp.post("/tokens")
+@limiter.limit(api_token_limits)
+@bp.auth_required(basic_auth)
+@bp.output(
+    TokenOut,
+    status_code=201,
+    description="A new token. It is shown only this once.",
+    example={
+        "token": "q1Zr0GxL3a6m0n7xY2b5Tt9vWcR4kQeJ8sHdFpUiA0o",
+        "expires_at": "2026-01-31T13:00:00Z",
+    },
+)
+@bp.doc(
+    tags=["Tokens"],
+    responses={**BODY_ERRORS, 401: BASIC_CHALLENGE, 429: RATE_LIMITED},
+)
+def create_token() -> ResponseReturnValue:
+    """Obtain a bearer token.
+
+    Authenticate with HTTP Basic: your username or email address, and your
+    password. The token expires after an hour unless the server is configured
+    otherwise. Limited to a few attempts per minute per client.
+    """
+    issued = api_tokens.issue(basic_auth.current_user)
+    return issued, 201, NO_STORE
+
+
+@bp.delete("/tokens")
+@bp.auth_required(token_auth)
+@bp.output({}, status_code=204, description="The token no longer works.")
+@bp.doc(tags=["Tokens"], responses={401: BEARER_CHALLENGE})
+def revoke_token() -> ResponseReturnValue:
+    """Revoke the token sent with this request."""
+    api_tokens.revoke(token_auth.get_auth().token)
+    return no_content()

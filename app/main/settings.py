@@ -1,0 +1,113 @@
+"""Account settings: password, email address and deleting the account.
+
+Profile settings live in app/main/profile.py; all share one settings nav.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user
+
+from app.auth.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm
+from app.auth_session import end_browser_session
+from app.extensions import limiter
+from app.main.routes import bp
+from app.models import User
+from app.ratelimits import current_user_key, login_account_limits
+from app.services import DomainError, accounts
+
+# The password forms below would otherwise let a stolen session guess the
+# password at full speed; they share the per-account login budget's rate.
+password_check_limit = limiter.shared_limit(
+    login_account_limits,
+    scope="settings-password-check",
+    key_func=current_user_key,
+    methods=["POST"],
+)
+
+EMAIL_CHANGE_SENT = (
+    "We sent a confirmation link to {email}. Your address changes when you "
+    "follow it; until then we keep using {current}."
+)
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+@password_check_limit
+def settings_password() -> ResponseReturnValue:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.change_password(
+                current_user, form.current_password.data, form.password.data
+            )
+        except DomainError as exc:
+            form[exc.field or "password"].errors.append(str(exc))
+        else:
+            _keep_this_session(user)
+            flash(
+                "Your password has been changed. Other sessions have been logged out.",
+                "success",
+            )
+            return redirect(url_for("main.settings_password"))
+    return render_template("main/settings_password.html", form=form)
+
+
+def _keep_this_session(user: User) -> None:
+    """Log this browser in again under the new session version.
+
+    A remember-me cookie is reissued only if this browser already had one.
+    """
+    cookie_name = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    remember = cookie_name in request.cookies
+    session.clear()
+    login_user(user, remember=remember)
+
+
+@bp.route("/settings/email", methods=["GET", "POST"])
+@login_required
+@password_check_limit
+def settings_email() -> ResponseReturnValue:
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            accounts.request_email_change(
+                current_user, form.password.data, form.email.data
+            )
+        except DomainError as exc:
+            form[exc.field or "email"].errors.append(str(exc))
+        else:
+            flash(
+                EMAIL_CHANGE_SENT.format(
+                    email=form.email.data.strip(), current=current_user.email
+                ),
+                "info",
+            )
+            return redirect(url_for("main.settings_email"))
+    return render_template("main/settings_email.html", form=form)
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+@login_required
+@password_check_limit
+def settings_delete() -> ResponseReturnValue:
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            accounts.delete_account(current_user, form.password.data)
+        except DomainError as exc:
+            form[exc.field or "password"].errors.append(str(exc))
+        else:
+            end_browser_session()
+            flash("Your account and everything in it have been deleted.", "info")
+            return redirect(url_for("main.index"))
+    return render_template("main/settings_delete.html", form=form)

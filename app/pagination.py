@@ -1,0 +1,83 @@
+"""Keyset (cursor) pagination: every page costs the same, however deep.
+
+A page is the ``limit`` newest rows with a key below the cursor. Rows added
+while someone walks the pages get higher keys, so they never shift a page
+and no row is skipped or shown twice (unlike LIMIT/OFFSET).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.extensions import db
+from app.models import Post
+
+T = TypeVar("T")
+
+# SQLite integers are 64-bit; larger cursors cannot name a row.
+MAX_CURSOR = 2**63 - 1
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def parse_cursor(value: str | None) -> int | None:
+    """Turn a ``before``/``cursor`` value into an id; None or "" mean page one.
+
+    :raises ValueError: if the value is not a whole number from 1 upwards.
+    """
+    if value is None or value == "":
+        return None
+    if not value.isascii() or not value.isdigit():
+        raise ValueError("The cursor must be a positive whole number.")
+    cursor = int(value)
+    if not 1 <= cursor <= MAX_CURSOR:
+        raise ValueError("The cursor must be a positive whole number.")
+    return cursor
+
+
+def keyset_page(
+    query: sa.Select[Any],
+    before: int | None,
+    limit: int,
+    column: ColumnElement[int] | Any = None,
+) -> Page[Any]:
+    """Run ``query`` for one page, newest first.
+
+    :param query: a ``select(Model)`` without ORDER BY or LIMIT. Its filters
+        and joins choose the rows; the rows themselves are then loaded with a
+        plain ``select(Model)``, so loader options on ``query`` do not apply.
+    :param before: only rows whose key is below this (None: from the newest).
+    :param limit: page size.
+    :param column: the key column, ``Post.id`` by default. Its value must equal
+        the ``id`` of the selected object (e.g. ``follows.c.follower_id`` when
+        listing followers), because the next cursor is read from ``item.id``.
+    """
+    key = Post.id if column is None else column
+    entity = query.column_descriptions[0]["entity"]
+    ids = query.with_only_columns(key)
+    if before is not None:
+        ids = ids.where(key < before)
+    # One extra row tells whether another page exists without a COUNT.
+    ids = ids.order_by(key.desc()).limit(limit + 1)
+    # Pick the ids first, then load those rows with their joined authors:
+    # sorting ids alone reads only the index, whereas sorting whole joined
+    # rows would read every candidate row (all of a busy author's posts).
+    rows = list(
+        db.session.scalars(
+            sa.select(entity)
+            .where(entity.id.in_(ids.scalar_subquery()))
+            .order_by(entity.id.desc())
+        )
+    )
+    if len(rows) > limit:
+        items = rows[:limit]
+        return Page(items=items, next_cursor=str(items[-1].id))
+    return Page(items=rows, next_cursor=None)

@@ -1,0 +1,69 @@
+"""Account changes made by operators from the command line."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app import validation
+from app.db_types import utcnow
+from app.extensions import db
+from app.models import User
+from app.services import accounts
+from app.services.errors import DomainError, NotFound
+
+EMAIL_TAKEN = "That email address already has an account."
+
+
+def get_user(username: str) -> User:
+    """:raises NotFound: if nobody has that username (ignoring case)."""
+    user = accounts.find_by_username(username)
+    if user is None:
+        raise NotFound(f"There is no user called {username}.", "username")
+    return user
+
+
+def create_user(username: str, email: str, password: str, admin: bool = False) -> User:
+    """Create an account whose address counts as confirmed.
+
+    The operator vouches for the address, so no confirmation mail is sent.
+    Same rules as registration (name, address, password strength, uniqueness).
+    """
+    try:
+        username = validation.clean_username(username)
+    except ValueError as exc:
+        raise DomainError(str(exc), "username") from None
+    try:
+        email = validation.clean_email(email)
+    except ValueError as exc:
+        raise DomainError(str(exc), "email") from None
+    try:
+        validation.check_password_strength(password, username, email)
+    except ValueError as exc:
+        raise DomainError(str(exc), "password") from None
+    if accounts.find_by_username(username) is not None:
+        raise DomainError(accounts.USERNAME_TAKEN, "username")
+    if accounts.find_by_email(email) is not None:
+        raise DomainError(EMAIL_TAKEN, "email")
+    user = User(username=username, email=email, is_admin=admin)
+    user.email_confirmed_at = utcnow()
+    user.set_password(password)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise DomainError("That username or email address was just taken.") from None
+    return user
+
+
+def set_admin(username: str, is_admin: bool) -> User:
+    user = get_user(username)
+    user.is_admin = is_admin
+    db.session.commit()
+    return user
+
+
+def delete_user(user: User) -> None:
+    """Delete ``user``; the database cascades to posts, follows and tokens."""
+    db.session.delete(user)
+    db.session.commit()

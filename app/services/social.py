@@ -1,0 +1,124 @@
+"""Following and unfollowing, follower lists and per-user counts.
+
+``followers_query`` and ``following_query`` return ``select(User)`` joined to
+the follows table; page them with
+``keyset_page(query, before, limit, column=FOLLOWERS_KEY)`` (or
+``FOLLOWING_KEY``), newest user id first. ``column=User.id`` gives the same
+rows, but the key columns let the database read the follows index in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Post, User, follows
+from app.services.errors import DomainError
+
+CANNOT_FOLLOW_SELF = "You cannot follow yourself."
+
+FOLLOWERS_KEY = follows.c.follower_id
+FOLLOWING_KEY = follows.c.followed_id
+
+
+@dataclass(frozen=True)
+class UserCounts:
+    post_count: int = 0
+    follower_count: int = 0
+    following_count: int = 0
+
+
+def follow(user: User, other: User) -> None:
+    """Make ``user`` follow ``other``; doing it twice changes nothing.
+
+    :raises DomainError: when ``other`` is ``user``.
+    """
+    if other.id == user.id:
+        raise DomainError(CANNOT_FOLLOW_SELF)
+    if user.is_following(other):
+        return
+    db.session.execute(
+        sa.insert(follows).values(follower_id=user.id, followed_id=other.id)
+    )
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # A simultaneous request (double click) inserted the same pair first.
+        db.session.rollback()
+
+
+def unfollow(user: User, other: User) -> None:
+    """Stop ``user`` following ``other``; a no-op if they did not."""
+    db.session.execute(
+        sa.delete(follows).where(
+            follows.c.follower_id == user.id, follows.c.followed_id == other.id
+        )
+    )
+    db.session.commit()
+
+
+def is_following(user: User, other: User) -> bool:
+    return user.is_following(other)
+
+
+def followers_query(user: User) -> sa.Select[tuple[User]]:
+    """Users who follow ``user``."""
+    return (
+        sa.select(User)
+        .join(follows, follows.c.follower_id == User.id)
+        .where(follows.c.followed_id == user.id)
+    )
+
+
+def following_query(user: User) -> sa.Select[tuple[User]]:
+    """Users whom ``user`` follows."""
+    return (
+        sa.select(User)
+        .join(follows, follows.c.followed_id == User.id)
+        .where(follows.c.follower_id == user.id)
+    )
+
+
+def counts(user_ids: Iterable[int]) -> dict[int, UserCounts]:
+    """Post, follower and following counts for many users in one statement.
+
+    Each count reads only that user's slice of an index, so the cost does not
+    grow with the total number of posts. Unknown ids are left out.
+    """
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    post_count = (
+        sa.select(sa.func.count())
+        .select_from(Post)
+        .where(Post.user_id == User.id)
+        .scalar_subquery()
+    )
+    follower_count = (
+        sa.select(sa.func.count())
+        .select_from(follows)
+        .where(follows.c.followed_id == User.id)
+        .scalar_subquery()
+    )
+    following_count = (
+        sa.select(sa.func.count())
+        .select_from(follows)
+        .where(follows.c.follower_id == User.id)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(User.id, post_count, follower_count, following_count).where(
+            User.id.in_(ids)
+        )
+    )
+    return {
+        uid: UserCounts(posts_n, followers_n, following_n)
+        for uid, posts_n, followers_n, following_n in rows
+    }
+
+
+def counts_for(user: User) -> UserCounts:
+    return counts([user.id]).get(user.id, UserCounts())

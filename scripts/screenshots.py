@@ -1,0 +1,255 @@
+"""Write PNG screenshots of Wren's main pages, light and dark, desktop and phone.
+
+    python scripts/screenshots.py [--out screenshots] [--docs docs/screenshots]
+
+Starts Wren on a throwaway SQLite database with demo content on a free loopback
+port, drives Debian's Chromium through Playwright, and stops everything again.
+``--docs`` also writes the few small images the README shows (run through
+pngquant when it is installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PASSWORD = "wren-demo-password"  # noqa: S105 -- demo data only
+VIEWPORTS = {"desktop": (1280, 860), "phone": (390, 844)}
+THEMES = ("light", "dark")
+# (name, path, logged in?)
+PAGES = [
+    ("landing", "/", False),
+    ("login", "/auth/login", False),
+    ("register-errors", "/auth/register", False),
+    ("feed", "/", True),
+    ("feed-empty", "/", "newbie"),
+    ("explore", "/explore", True),
+    ("profile", "/user/ada", True),
+    ("followers", "/user/ada/followers", True),
+    ("settings", "/settings/profile", True),
+    ("settings-password", "/settings/password", True),
+    ("error-404", "/user/nobody-here", False),
+    ("error-405", "/auth/logout", False),
+    ("menu-open", "/explore", True),
+]
+# The README shows these: (source name, docs name).
+DOCS = [
+    ("feed-desktop-light", "feed-desktop-light"),
+    ("profile-desktop-dark", "profile-desktop-dark"),
+    ("feed-phone-dark", "feed-phone-dark"),
+    ("landing-phone-light", "landing-phone-light"),
+]
+POSTS = [
+    ("ada", "Morning walk by the river: the wrens are back, loud as ever."),
+    ("grace", "Shipped the new compiler today. Time for tea."),
+    ("ada", "Reading about keyset pagination. Offsets are a trap!"),
+    ("linus", "Short posts are a feature, not a limitation."),
+    ("grace", "If it's a good idea, go ahead and do it.\nIt's easier to apologise."),
+    ("ada", "Anyone know a good bird book for beginners?"),
+    ("linus", "Dark mode looks great on my phone."),
+]
+
+
+def build_app(workdir: Path) -> Any:
+    os.environ.update(
+        {
+            "WREN_CONFIG": "testing",
+            "WREN_INSTANCE_PATH": str(workdir / "instance"),
+            "DATABASE_URL": f"sqlite:///{workdir / 'wren.sqlite'}",
+            "SECRET_KEY": "screenshots-only-not-a-secret",
+            "AVATAR_PROVIDER": "local",
+            "MAIL_BACKEND": "file",
+            "MAIL_FILE_PATH": str(workdir / "mail"),
+            "RATELIMIT_ENABLED": "false",
+            "POSTS_PER_PAGE": "5",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+        }
+    )
+    from app import create_app
+    from app.db_types import utcnow
+    from app.extensions import db
+    from app.models import Post, User
+
+    app = create_app("testing")
+    with app.app_context():
+        db.create_all()
+        users = {}
+        about = {
+            "ada": "Birdwatcher, mathematician, occasional poet.\nLondon.",
+            "grace": "Compilers and cups of tea.",
+            "linus": "",
+            "newbie": "",
+        }
+        now = utcnow()
+        for i, (name, text) in enumerate(about.items()):
+            user = User(
+                username=name,
+                email=f"{name}@example.com",
+                about_me=text,
+                email_confirmed_at=now,
+            )
+            user.set_password(PASSWORD)
+            user.created_at = now - timedelta(days=200 - i * 30)
+            db.session.add(user)
+            users[name] = user
+        db.session.commit()
+        ages = [
+            timedelta(days=9),
+            timedelta(days=3),
+            timedelta(hours=20),
+            timedelta(hours=5),
+            timedelta(minutes=42),
+            timedelta(minutes=7),
+            timedelta(seconds=20),
+        ]
+        for (author, body), age in zip(POSTS, ages, strict=True):
+            db.session.add(Post(body=body, author=users[author], created_at=now - age))
+            db.session.commit()
+        for a, b in [("ada", "grace"), ("ada", "linus"), ("grace", "ada")]:
+            users[a].follow(users[b])
+        users["linus"].follow(users["ada"])
+        db.session.commit()
+    return app
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/auth/login")
+    page.fill("form [name=username]", username)
+    page.fill("form [name=password]", PASSWORD)
+    page.locator("main form [type=submit]").click()
+    page.wait_for_load_state()
+
+
+def shoot(base: str, out: Path) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    written: list[Path] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        for view, (width, height) in VIEWPORTS.items():
+            for theme in THEMES:
+                sessions: dict[Any, Any] = {}
+                for name, path, who in PAGES:
+                    user = "ada" if who is True else who
+                    if user not in sessions:
+                        context = browser.new_context(
+                            viewport={"width": width, "height": height},
+                            color_scheme=theme,
+                            is_mobile=view == "phone",
+                            has_touch=view == "phone",
+                            device_scale_factor=1,
+                            timezone_id="Europe/London",
+                            locale="en-GB",
+                        )
+                        page = context.new_page()
+                        if user:
+                            log_in(page, base, user)
+                        sessions[user] = page
+                    page = sessions[user]
+                    page.goto(base + path)
+                    if name == "register-errors":
+                        page.fill("form [name=username]", "a")
+                        page.fill("form [name=email]", "not-an-email")
+                        page.locator("main form [type=submit]").click()
+                        page.wait_for_load_state()
+                    if name == "menu-open":
+                        if view != "phone":
+                            continue
+                        page.get_by_role("button", name="Menu").click()
+                        page.locator("#nav-menu.show").wait_for()
+                    if name.startswith("feed") and who is True:
+                        page.fill("textarea[name=body]", "Writing a post about wrens…")
+                    target = out / f"{name}-{view}-{theme}.png"
+                    page.screenshot(path=str(target), full_page=True)
+                    written.append(target)
+                for page in sessions.values():
+                    page.context.close()
+        browser.close()
+    return written
+
+
+def publish_docs(out: Path, docs: Path) -> None:
+    docs.mkdir(parents=True, exist_ok=True)
+    pngquant = shutil.which("pngquant")
+    for source, target in DOCS:
+        src = out / f"{source}.png"
+        dst = docs / f"{target}.png"
+        if pngquant:
+            subprocess.run(
+                [
+                    pngquant,
+                    "--force",
+                    "--quality=60-85",
+                    "--strip",
+                    "--output",
+                    str(dst),
+                    str(src),
+                ],
+                check=True,
+            )
+        else:
+            shutil.copyfile(src, dst)
+        print(f"docs: {dst} ({dst.stat().st_size // 1024} KiB)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--docs", type=Path, default=None)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            pass
+
+    with tempfile.TemporaryDirectory(prefix="wren-shots-") as tmp:
+        app = build_app(Path(tmp))
+        server = make_server(
+            "127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler
+        )
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            written = shoot(f"http://127.0.0.1:{server.server_port}", args.out)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+            from app.extensions import db
+
+            with app.app_context():
+                db.engine.dispose()
+    print(f"wrote {len(written)} screenshots to {args.out}")
+    if args.docs:
+        publish_docs(args.out, args.docs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""API reads run a fixed number of SQL statements, whatever the page holds.
+
+GET /api/feed (the benchmarked endpoint) is the token lookup with its user
+joined, plus one statement for the page of posts with their authors. User
+pages add one statement for every user's counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Post, User
+from app.services import social
+from tests.api_helpers import bearer, obtain_token
+from tests.factories import UserFactory
+
+
+@contextmanager
+def count_statements(app) -> Iterator[list[str]]:
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def grow(app, authors: int) -> int:
+    """``john`` follows ``authors`` new users who follow him back and post."""
+    with app.app_context():
+        john = db.session.scalar(sa.select(User).where(User.username == "john"))
+        for _ in range(authors):
+            author = UserFactory()
+            db.session.add(Post(author=author, body=f"by {author.username}"))
+            db.session.commit()
+            social.follow(john, author)
+            social.follow(author, john)
+        return john.id
+
+
+@pytest.mark.parametrize(
+    ("path", "budget"),
+    [
+        ("/api/feed", 2),
+        ("/api/posts", 2),
+        ("/api/users/{john}/posts", 3),
+        ("/api/users/{john}/followers", 4),
+        ("/api/users/{john}/following", 4),
+        ("/api/me", 2),
+    ],
+)
+def test_statement_count_does_not_grow_with_the_page(client, app, user, path, budget):
+    token = obtain_token(client, "john")
+    # Warm up: last_seen is written on the first authenticated request.
+    client.get("/api/me", headers=bearer(token))
+    counts = []
+    for authors in (1, 20):
+        john_id = grow(app, authors)
+        with count_statements(app) as statements:
+            response = client.get(path.format(john=john_id), headers=bearer(token))
+        assert response.status_code == 200
+        counts.append(len(statements))
+    assert counts[0] == counts[1] <= budget, counts

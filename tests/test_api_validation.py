@@ -1,0 +1,143 @@
+"""How the API answers bad requests: always JSON, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api_helpers import bearer, obtain_token
+
+
+@pytest.fixture
+def token(client, user) -> str:
+    return obtain_token(client, "john")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/posts",
+        "/api/feed",
+        "/api/users/1/posts",
+        "/api/users/1/followers",
+        "/api/users/1/following",
+    ],
+)
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=-5", "limit"),
+        ("limit=abc", "limit"),
+        ("limit=1.5", "limit"),
+        ("limit=", "limit"),
+        ("cursor=abc", "cursor"),
+        ("cursor=-1", "cursor"),
+        ("cursor=0", "cursor"),
+        ("cursor=1e3", "cursor"),
+        ("cursor=" + "9" * 40, "cursor"),
+        ("cursor=%EF%BC%91", "cursor"),  # a full-width digit one
+    ],
+)
+def test_bad_limits_and_cursors_are_422(client, token, path, query, field):
+    response = client.get(f"{path}?{query}", headers=bearer(token))
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["message"] == "Validation error"
+    assert field in body["detail"]["query"]
+
+
+@pytest.mark.parametrize("limit", ["1", "100"])
+def test_limit_bounds_are_accepted(client, token, limit):
+    assert (
+        client.get(f"/api/posts?limit={limit}", headers=bearer(token)).status_code
+        == 200
+    )
+
+
+def test_empty_cursor_means_first_page(client, token):
+    assert client.get("/api/posts?cursor=", headers=bearer(token)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("post", "/api/posts"), ("patch", "/api/me"), ("post", "/api/users")],
+)
+@pytest.mark.parametrize("data", ["{", '{"body": }', "\xff\xfe", "[1,]"])
+def test_malformed_json_is_400(client, token, method, path, data):
+    response = getattr(client, method)(
+        path,
+        data=data.encode("latin-1"),
+        content_type="application/json",
+        headers=bearer(token),
+    )
+    assert response.status_code == 400
+    assert response.is_json
+    assert "JSON" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("post", "/api/posts"), ("patch", "/api/me"), ("post", "/api/users")],
+)
+@pytest.mark.parametrize(
+    ("content_type", "data"),
+    [
+        ("application/x-www-form-urlencoded", "body=hello"),
+        ("text/plain", '{"body": "hello"}'),
+        ("multipart/form-data; boundary=x", "--x--"),
+    ],
+)
+def test_non_json_body_is_415(client, token, method, path, content_type, data):
+    response = getattr(client, method)(
+        path, data=data, content_type=content_type, headers=bearer(token)
+    )
+    assert response.status_code == 415
+    assert "application/json" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("payload", [[], "text", 42, None, [{"body": "x"}]])
+def test_json_that_is_not_an_object_is_422(client, token, payload):
+    response = client.post("/api/posts", json=payload, headers=bearer(token))
+    assert response.status_code == 422
+    assert response.get_json()["message"] == "Validation error"
+
+
+def test_json_with_charset_is_accepted(client, token):
+    response = client.post(
+        "/api/posts",
+        data='{"body": "caf\u00e9"}'.encode(),
+        content_type="application/json; charset=utf-8",
+        headers=bearer(token),
+    )
+    assert response.status_code == 201
+    assert response.get_json()["body"] == "caf\u00e9"
+
+
+def test_body_over_one_megabyte_is_413_json(client, token):
+    response = client.post(
+        "/api/posts",
+        data=b'{"body": "' + b"x" * (1024 * 1024) + b'"}',
+        content_type="application/json",
+        headers=bearer(token),
+    )
+    assert response.status_code == 413
+    assert response.is_json
+    assert response.get_json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/api/nowhere"), ("put", "/api/posts"), ("get", "/api/users/abc")],
+)
+def test_unknown_routes_and_methods_answer_json(client, token, method, path):
+    response = getattr(client, method)(path, headers=bearer(token))
+    assert response.status_code in {404, 405}
+    assert response.is_json
+    assert response.get_json()["message"]
+
+
+def test_html_pages_keep_html_errors(client):
+    response = client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"

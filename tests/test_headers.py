@@ -1,0 +1,147 @@
+"""Security headers on every page: CSP with nonces, framing, sniffing, HSTS."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+from config import ConfigError
+from tests.conftest import AuthActions
+
+PUBLIC_PAGES = [
+    "/",
+    "/auth/login",
+    "/auth/register",
+    "/auth/reset_password_request",
+    "/auth/reset_password/not-a-token",
+    "/auth/confirm/not-a-token",
+    "/user/john",
+    "/no-such-page",
+]
+PRIVATE_PAGES = [
+    "/",
+    "/settings/profile",
+    "/settings/password",
+    "/settings/email",
+    "/settings/delete",
+    "/user/john",
+]
+
+
+def csp_directives(response) -> dict[str, list[str]]:
+    header = response.headers["Content-Security-Policy"]
+    directives = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0]] = words[1:]
+    return directives
+
+
+def assert_secure_headers(response) -> None:
+    csp = csp_directives(response)
+    script_src = csp["script-src"]
+    assert "'unsafe-inline'" not in script_src
+    assert "'unsafe-inline'" not in csp.get("style-src", [])
+    nonces = [s for s in script_src if s.startswith("'nonce-")]
+    assert len(nonces) == 1
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert csp["object-src"] == ["'none'"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+    page = response.get_data(as_text=True)
+    nonce = nonces[0][len("'nonce-") : -1]
+    scripts = re.findall(r"<script\b[^>]*>", page)
+    assert scripts, "every page loads its scripts"
+    for tag in scripts:
+        assert f'nonce="{nonce}"' in tag, tag
+        assert "src=" in tag, f"inline script: {tag}"
+    # The policy would block inline handlers and style attributes.
+    assert not re.search(r"<[^>]+\son[a-z]+\s*=", page)
+    assert not re.search(r"<[^>]+\sstyle\s*=", page)
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_send_security_headers(client, make_user, path):
+    make_user("john")
+    response = client.get(path)
+    assert response.status_code in (200, 400, 404)
+    assert_secure_headers(response)
+    assert "Strict-Transport-Security" not in response.headers
+
+
+@pytest.mark.parametrize("path", PRIVATE_PAGES)
+def test_logged_in_pages_send_security_headers(client, auth, make_user, path):
+    make_user("john", email_confirmed_at=None)  # the banner shows too
+    auth.login("john")
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "Please confirm your email" in response.get_data(as_text=True)
+    assert_secure_headers(response)
+
+
+def test_nonce_changes_per_request(client):
+    first = csp_directives(client.get("/auth/login"))["script-src"]
+    second = csp_directives(client.get("/auth/login"))["script-src"]
+    assert first != second
+
+
+def test_error_pages_send_security_headers(client, auth, user):
+    auth.login(user)
+    response = client.get("/auth/logout")
+    assert response.status_code == 405
+    assert_secure_headers(response)
+
+
+@pytest.fixture
+def production_app(app_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "p" * 64)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
+    application = create_app("production")
+    with application.app_context():
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def test_production_sends_hsts_over_https(production_app):
+    client = production_app.test_client()
+    client.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"
+    response = client.get("/auth/login", base_url="http://localhost")
+    assert response.status_code == 200
+    hsts = response.headers["Strict-Transport-Security"]
+    assert re.search(r"max-age=\d{7,}", hsts)
+    assert_secure_headers(response)
+
+
+def test_production_redirects_plain_http_to_https(production_app):
+    # Production's PREFERRED_URL_SCHEME makes https the test client default.
+    client = production_app.test_client()
+    response = client.get("/auth/login", base_url="http://localhost")
+    assert response.status_code in (301, 302)
+    assert response.headers["Location"].startswith("https://")
+
+
+def test_production_login_over_https(production_app):
+    client = production_app.test_client()
+    client.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"
+    client.environ_base["HTTP_REFERER"] = "https://localhost/auth/login"
+    response = AuthActions(client).login("nobody")
+    assert response.status_code == 200
+    assert "Invalid username or password." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_production_without_secret_key_refuses_to_start(app_env, monkeypatch, value):
+    if value is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", value)
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app("production")

@@ -1,0 +1,149 @@
+"""Two app servers sharing one PostgreSQL and one Redis behave as one site."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import CSRF_RE, SHARED_DB
+from tests.factories import DEFAULT_PASSWORD
+from tests.servers import (
+    LiveServer,
+    PostgresCluster,
+    RedisServer,
+    flask_cli,
+    postgres_available,
+)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        bool(SHARED_DB), reason="starts its own cluster; runs in the SQLite pass"
+    ),
+    pytest.mark.skipif(
+        not postgres_available(), reason="PostgreSQL binaries are not installed"
+    ),
+]
+
+
+class Browser(requests.Session):
+    """A client at one (forwarded) address that fills forms like a person."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__()
+        self.headers["X-Forwarded-For"] = address
+
+    def submit(
+        self, url: str, data: dict[str, str], page: str | None = None
+    ) -> requests.Response:
+        form_page = self.get(page or url, timeout=10)
+        match = CSRF_RE.search(form_page.text)
+        assert match, f"no csrf_token on {page or url}: {form_page.status_code}"
+        return self.post(
+            url,
+            data={"csrf_token": match.group(1), **data},
+            allow_redirects=False,
+            timeout=10,
+        )
+
+
+@pytest.fixture(scope="module")
+def nodes() -> Iterator[tuple[LiveServer, LiveServer]]:
+    with PostgresCluster() as pg, RedisServer() as redis:
+        env = {
+            "DATABASE_URL": pg.url,
+            "SECRET_KEY": secrets.token_hex(16),
+            "RATELIMIT_ENABLED": "true",
+            "RATELIMIT_STORAGE_URI": redis.url,
+            "RATELIMIT_LOGIN": "10/minute",
+        }
+        flask_cli(env, "db", "upgrade")
+        with LiveServer(env, workers=1) as a, LiveServer(env, workers=1) as b:
+            yield a, b
+
+
+def fresh_address() -> str:
+    return f"198.51.100.{secrets.randbelow(250) + 1}"
+
+
+def register_and_login(node: LiveServer, browser: Browser, username: str) -> None:
+    registered = browser.submit(
+        node.url + "/auth/register",
+        {
+            "username": username,
+            "email": f"{username}@example.com",
+            "password": DEFAULT_PASSWORD,
+            "password2": DEFAULT_PASSWORD,
+        },
+    )
+    assert registered.status_code == 302, registered.text
+    logged_in = browser.submit(
+        node.url + "/auth/login",
+        {"username": username, "password": DEFAULT_PASSWORD},
+    )
+    assert logged_in.status_code == 302, logged_in.text
+
+
+def test_login_on_one_node_is_valid_on_the_other(nodes: Any) -> None:
+    a, b = nodes
+    browser = Browser(fresh_address())
+    register_and_login(a, browser, "alice")
+
+    home_on_b = browser.get(b.url + "/", timeout=10)
+    assert home_on_b.status_code == 200
+    assert 'name="body"' in home_on_b.text  # the logged-in post form
+
+    stranger = Browser(fresh_address())
+    assert 'name="body"' not in stranger.get(b.url + "/", timeout=10).text
+
+
+def test_post_made_on_one_node_shows_on_the_other(nodes: Any) -> None:
+    a, b = nodes
+    browser = Browser(fresh_address())
+    register_and_login(a, browser, "bob")
+    body = f"hello from node A {secrets.token_hex(4)}"
+
+    posted = browser.submit(a.url + "/", {"body": body})
+    assert posted.status_code == 302
+
+    assert body in Browser(fresh_address()).get(b.url + "/explore", timeout=10).text
+    assert body in browser.get(b.url + "/", timeout=10).text
+
+
+def failed_login(node: LiveServer, browser: Browser, username: str) -> int:
+    return browser.submit(
+        node.url + "/auth/login",
+        {"username": username, "password": "not the password"},
+    ).status_code
+
+
+def test_failed_logins_on_both_nodes_share_the_client_limit(nodes: Any) -> None:
+    a, b = nodes
+    browser = Browser("203.0.113.10")
+    statuses = [
+        failed_login(node, browser, f"someone{i}") for i, node in enumerate([a, b] * 5)
+    ]
+    assert statuses == [200] * 10
+    for node in (a, b):
+        response = browser.submit(
+            node.url + "/auth/login",
+            {"username": "someone-else", "password": "not the password"},
+        )
+        assert response.status_code == 429
+        assert int(response.headers["Retry-After"]) > 0
+
+
+def test_failed_logins_on_both_nodes_share_the_account_limit(nodes: Any) -> None:
+    a, b = nodes
+    statuses = [
+        failed_login(node, Browser(f"203.0.113.{20 + i}"), "victim")
+        for i, node in enumerate([a, b] * 5)
+    ]
+    assert statuses == [200] * 10
+    # A new client, a new node: the account itself is now resting.
+    assert failed_login(a, Browser("203.0.113.99"), "Victim") == 429
+    assert failed_login(b, Browser("203.0.113.98"), "someone-new") == 200

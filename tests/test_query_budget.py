@@ -1,0 +1,104 @@
+"""A page runs a fixed, small number of SQL statements, whatever it shows.
+
+Budget: at most 6 statements per page, and the same number for 25 posts from
+25 authors as for one post. Today: feed and explore 2 (the logged-in user, the
+page's posts with their authors), follower lists 3, a profile 5 (plus the
+profile's user, its three counts in one statement, the follow state).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Post, User
+from app.services import social
+from tests.test_posts import post_ids
+
+BUDGET = 6
+
+
+@contextmanager
+def count_statements(app) -> Iterator[list[str]]:
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def build_world(app, authors: int, prefix: str = "author") -> None:
+    """``viewer`` follows ``authors`` new users and is followed by them; each
+    posted once, and ``star`` posted once more per new user."""
+    with app.app_context():
+        viewer = db.session.scalar(sa.select(User).where(User.username == "viewer"))
+        star = db.session.scalar(sa.select(User).where(User.username == "star"))
+        new = []
+        for i in range(authors):
+            author = User(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com")
+            author.password_hash = viewer.password_hash
+            new.append(author)
+            db.session.add(author)
+            db.session.add(Post(author=author, body=f"post by {prefix}{i}"))
+            db.session.add(Post(author=star, body=f"star post {prefix}{i}"))
+        db.session.commit()
+        for author in new:
+            social.follow(viewer, author)
+            social.follow(author, viewer)
+
+
+PAGES = [
+    "/",
+    "/explore",
+    "/user/star",
+    "/user/viewer/followers",
+    "/user/viewer/following",
+]
+
+
+def statements_per_page(app, client) -> dict[str, int]:
+    counts = {}
+    for path in PAGES:
+        client.get(path)  # warm up: first-request work is not per page
+        with count_statements(app) as statements:
+            response = client.get(path)
+        assert response.status_code == 200
+        counts[path] = len(statements)
+    return counts
+
+
+@pytest.fixture
+def viewer_client(app, client, auth, make_user):
+    make_user("viewer")
+    make_user("star")
+    auth.login("viewer")
+    return client
+
+
+def test_pages_with_25_posts_from_25_authors_stay_within_budget(app, viewer_client):
+    build_world(app, 25)
+    # The pages really show 25 posts from 25 different authors.
+    feed = viewer_client.get("/").get_data(as_text=True)
+    assert len(post_ids(viewer_client.get("/"))) == 25
+    assert len({f"author{i}" for i in range(25) if f">author{i}<" in feed}) == 25
+    counts = statements_per_page(app, viewer_client)
+    assert max(counts.values()) <= BUDGET, counts
+
+
+def test_statement_count_does_not_grow_with_rows(app, viewer_client):
+    build_world(app, 1)
+    few = statements_per_page(app, viewer_client)
+    build_world(app, 30, prefix="more")
+    many = statements_per_page(app, viewer_client)
+    assert many == few
