@@ -120,7 +120,9 @@ class Config:
         self.MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
         self.MAIL_USERNAME = env_str("MAIL_USERNAME")
         self.MAIL_PASSWORD = env_str("MAIL_PASSWORD")
-        self.MAIL_DEFAULT_SENDER = env_str("MAIL_DEFAULT_SENDER", "Wren <wren@localhost>")
+        self.MAIL_DEFAULT_SENDER = env_str(
+            "MAIL_DEFAULT_SENDER", "Wren <wren@localhost>"
+        )
         self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
 
         self.CONFIRM_TOKEN_MAX_AGE = env_int("CONFIRM_TOKEN_MAX_AGE", 2 * 86400)

@@ -50,7 +50,9 @@ def identicon_svg(digest: str, size: int) -> str:
             if data[2 + row * 3 + col] % 2 == 0:
                 continue
             for x in {col, 4 - col}:
-                cells.append(f'<rect x="{x + 0.5}" y="{row + 0.5}" width="1" height="1"/>')
+                cells.append(
+                    f'<rect x="{x + 0.5}" y="{row + 0.5}" width="1" height="1"/>'
+                )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
         f'viewBox="0 0 6 6" role="img" aria-label="avatar">'

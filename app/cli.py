@@ -19,8 +19,22 @@ def register(app: Flask) -> None:
 
 
 @click.command("seed")
-@click.option("--users", "n_users", default=100, show_default=True, type=int)
-@click.option("--posts", "n_posts", default=1000, show_default=True, type=int)
+@click.option(
+    "--users",
+    "n_users",
+    default=100,
+    show_default=True,
+    type=int,
+    help="Demo users to create: demo1..demoN.",
+)
+@click.option(
+    "--posts",
+    "n_posts",
+    default=1000,
+    show_default=True,
+    type=int,
+    help="Posts to spread over the demo users.",
+)
 @click.option(
     "--follows",
     "n_follows",
@@ -57,7 +71,8 @@ def seed_command(
     Posts are spread over the users with realistic, increasing timestamps up
     to now. The data is added to what the database holds; the command refuses
     if any demoN name it would create is taken. Refuses in production unless
-    --force is given.
+    --force is given. While it runs, the posts index is rebuilt, so pages that
+    read posts are slow until it finishes: seed a database nobody is using.
     """
     if current_app.config["WREN_CONFIG"] == "production" and not force:
         raise click.ClickException(

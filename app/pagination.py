@@ -18,8 +18,9 @@ from app.models import Post
 
 T = TypeVar("T")
 
-# SQLite integers are 64-bit; larger cursors cannot name a row.
-MAX_CURSOR = 2**63 - 1
+# Ids are INTEGER columns, 32-bit on PostgreSQL, which rejects a larger
+# parameter with an error (a 500) where SQLite would just find nothing.
+MAX_CURSOR = 2**31 - 1
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -142,19 +143,23 @@ def seed(
     insert_posts = _raw_insert(Post.__table__, ("body", "created_at", "user_id"))
     as_db_time = _time_converter()
     written = 0
-    for chunk in _chunks(_post_rows(rng, ids, posts, start, now, as_db_time), CHUNK):
-        insert_posts(chunk)
-        written += len(chunk)
-        progress(len(chunk))
-    db.session.commit()
+    with _indexes_dropped(Post.__table__):
+        post_rows = _post_rows(rng, ids, posts, start, now, as_db_time)
+        for batch in _chunks(post_rows, CHUNK):
+            insert_posts(batch)
+            written += len(batch)
+            progress(len(batch))
+        db.session.commit()
 
     insert_follows = _raw_insert(follows, ("follower_id", "followed_id", "created_at"))
     follow_count = 0
-    rows = _follow_rows(rng, ids, follows_per_user, as_db_time(start))
-    for chunk in _chunks(rows, CHUNK):
-        insert_follows(chunk)
-        follow_count += len(chunk)
-        progress(len(chunk))
+    follow_rows = _follow_rows(
+        rng, ids, follows_per_user, as_db_time(start.timestamp())
+    )
+    for batch in _chunks(follow_rows, CHUNK):
+        insert_follows(batch)
+        follow_count += len(batch)
+        progress(len(batch))
     db.session.commit()
 
     _analyze()
@@ -205,7 +210,7 @@ def _post_rows(
     count: int,
     start: datetime,
     end: datetime,
-    as_db_time: Callable[[datetime], object],
+    as_db_time: Callable[[float], object],
 ) -> Iterator[tuple[object, ...]]:
     if count == 0:
         return
@@ -224,8 +229,7 @@ def _post_rows(
     for i, author in enumerate(authors):
         r = bits(24)
         body = f"{firsts[r & 4095]} {seconds[r >> 12]}{ENDINGS[i % len(ENDINGS)]}"
-        when = datetime.fromtimestamp(origin + step * (i + random_() * 0.9), UTC)
-        yield (body, as_db_time(when), author)
+        yield (body, as_db_time(origin + step * (i + random_() * 0.9)), author)
 
 
 def _phrase(rng: random.Random, shortest: int, longest: int) -> str:
@@ -278,12 +282,36 @@ def _raw_insert(
     return run
 
 
-def _time_converter() -> Callable[[datetime], object]:
-    """Convert aware datetimes as app.db_types.UTCDateTime would store them."""
+def _time_converter() -> Callable[[float], object]:
+    """Turn POSIX timestamps into what app.db_types.UTCDateTime would store."""
     if db.session.connection().dialect.name != "sqlite":
-        return lambda value: value  # the driver takes aware datetimes
-    # SQLAlchemy's SQLite DATETIME text format: naive UTC with microseconds.
-    return lambda value: value.replace(tzinfo=None).isoformat(" ", "microseconds")
+        return lambda ts: datetime.fromtimestamp(ts, UTC)  # the driver takes these
+    # SQLAlchemy's SQLite DATETIME text: naive UTC with microseconds. Adding
+    # to a naive epoch is several times cheaper than converting time zones.
+    epoch = datetime(1970, 1, 1)  # naive on purpose: the column stores naive UTC
+    return lambda ts: (epoch + timedelta(seconds=ts)).isoformat(" ", "microseconds")
+
+
+@contextmanager
+def _indexes_dropped(table: sa.Table) -> Iterator[None]:
+    """Drop ``table``'s secondary indexes for a bulk load, then rebuild them.
+
+    Building an index once from sorted data is about twice as fast as
+    updating it row by row; the finally clause puts the indexes back even
+    if the load fails.
+    """
+    connection = db.session.connection()
+    indexes = list(table.indexes)
+    for index in indexes:
+        index.drop(connection, checkfirst=True)
+    try:
+        yield
+    finally:
+        db.session.rollback()  # nothing half-written keeps a transaction open
+        connection = db.session.connection()
+        for index in indexes:
+            index.create(connection, checkfirst=True)
+        db.session.commit()
 
 
 def _tune_for_bulk_load() -> None:

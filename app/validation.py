@@ -24,9 +24,7 @@ COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt.gz"
 
 def has_forbidden_control(text: str, allow_newlines: bool) -> bool:
     allowed = {"\n", "\r", "\t"} if allow_newlines else set()
-    return any(
-        unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text
-    )
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
 
 
 def clean_username(value: str) -> str:

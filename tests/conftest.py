@@ -32,7 +32,9 @@ def _shared_schema() -> Iterator[None]:
     if not SHARED_DB:
         yield
         return
-    engine = sa.create_engine(SHARED_DB.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = sa.create_engine(
+        SHARED_DB.replace("postgresql://", "postgresql+psycopg://", 1)
+    )
     db.metadata.drop_all(engine)
     db.metadata.create_all(engine)
     engine.dispose()
@@ -40,7 +42,9 @@ def _shared_schema() -> Iterator[None]:
 
 
 @pytest.fixture
-def app_env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, _shared_schema: None) -> dict[str, str]:
+def app_env(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, _shared_schema: None
+) -> dict[str, str]:
     """Environment for create_app; tests may add to it before using ``app``."""
     env = {
         "WREN_CONFIG": "testing",
@@ -50,7 +54,12 @@ def app_env(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, _shared_schema: None
         "AVATAR_PROVIDER": "gravatar",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
-    for key in ("RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI", "MAIL_BACKEND", "POSTS_PER_PAGE"):
+    for key in (
+        "RATELIMIT_ENABLED",
+        "RATELIMIT_STORAGE_URI",
+        "MAIL_BACKEND",
+        "POSTS_PER_PAGE",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -33,7 +33,9 @@ class UserFactory(SQLAlchemyModelFactory):
     )
 
     @factory.post_generation
-    def password(obj: User, create: bool, extracted: str | None, **kwargs: object) -> None:  # noqa: N805
+    def password(  # noqa: N805 (factory_boy passes the object first)
+        obj: User, create: bool, extracted: str | None, **kwargs: object
+    ) -> None:
         obj.set_password(extracted or DEFAULT_PASSWORD)
         if create:
             db.session.commit()

@@ -36,10 +36,14 @@ _PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "SYSTEMROOT")
 _running: set[subprocess.Popen[bytes]] = set()
 
 
-def _stop_process(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    """SIGTERM, then SIGKILL to the process group the helper created."""
+def _stop_process(
+    proc: subprocess.Popen[bytes],
+    grace: float = 10.0,
+    sig: signal.Signals = signal.SIGTERM,
+) -> None:
+    """``sig``, then SIGKILL to the process group the helper created."""
     if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         try:
             proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
@@ -157,7 +161,7 @@ class LiveServer:
         try:
             wait_for(self.url + self.ready_path, timeout, self._proc)
         except Exception as exc:
-            self.stop()
+            self.close()
             raise RuntimeError(f"{exc}\n--- server log ---\n{self.log_text()}") from exc
         return self
 
@@ -181,7 +185,9 @@ class LiveServer:
 
     def stop(self) -> None:
         if self._proc is not None:
-            _stop_process(self._proc)
+            # SIGINT is gunicorn's quick shutdown: a test has no requests in
+            # flight to wait for, and graceful SIGTERM takes seconds per server.
+            _stop_process(self._proc, sig=signal.SIGINT)
 
     def log_text(self) -> str:
         if self._final_log is not None:
@@ -200,8 +206,13 @@ class LiveServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the server and delete its folder; the log stays readable."""
         self.stop()
-        self._final_log = self.log_text()
+        if self._final_log is None:
+            self._final_log = self.log_text()
         shutil.rmtree(self._tmp, ignore_errors=True)
 
 

@@ -218,3 +218,14 @@ def test_vendor_script_pins_versions_and_uses_npm_pack():
     readme = (VENDOR / "README.md").read_text()
     version = re.search(r"\| redoc \| (\S+) \|", readme).group(1)
     assert f"REDOC_VERSION:-{version}" in script
+
+
+def test_id_path_parameters_document_their_range(spec):
+    for (_method, path), op in _operations(spec).items():
+        for parameter in op["parameters"]:
+            if parameter["in"] != "path":
+                continue
+            assert parameter["name"] in {"user_id", "post_id"}, path
+            schema = parameter["schema"]
+            assert (schema["minimum"], schema["maximum"]) == (1, 2**31 - 1), path
+            assert schema["examples"], path

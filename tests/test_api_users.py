@@ -166,7 +166,7 @@ def test_get_user_avatar_is_local_with_local_provider(make_app, make_user):
     assert body["avatar_url"].startswith("/avatar/")
 
 
-@pytest.mark.parametrize("user_id", ["999", "0", str(2**63), "9" * 30])
+@pytest.mark.parametrize("user_id", ["999", "0", str(2**31), str(2**63), "9" * 30])
 def test_unknown_user_is_404_json(client, token, user_id):
     response = client.get(f"/api/users/{user_id}", headers=bearer(token))
     assert response.status_code == 404

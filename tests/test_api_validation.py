@@ -36,6 +36,7 @@ def token(client, user) -> str:
         ("cursor=0", "cursor"),
         ("cursor=1e3", "cursor"),
         ("cursor=" + "9" * 40, "cursor"),
+        ("cursor=2147483648", "cursor"),
         ("cursor=%EF%BC%91", "cursor"),  # a full-width digit one
     ],
 )

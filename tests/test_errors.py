@@ -78,11 +78,11 @@ def test_oversized_body_is_413(client):
     assert b"Too large" in response.data
 
 
-def test_500_hides_the_traceback_rolls_back_and_logs_request_id(
-    error_app, caplog
-):
+def test_500_hides_the_traceback_rolls_back_and_logs_request_id(error_app, caplog):
     def broken_write():
-        db.session.add(User(username="ghost", email="ghost@example.com", password_hash="x"))
+        db.session.add(
+            User(username="ghost", email="ghost@example.com", password_hash="x")
+        )
         db.session.flush()
         raise RuntimeError("boom: secret internals")
 
@@ -97,7 +97,8 @@ def test_500_hides_the_traceback_rolls_back_and_logs_request_id(
     assert "req-abc123" in page
     assert response.headers["X-Request-ID"] == "req-abc123"
     assert any(
-        getattr(r, "request_id", None) == "req-abc123" and "boom" in r.getMessage() + str(r.exc_info)
+        getattr(r, "request_id", None) == "req-abc123"
+        and "boom" in r.getMessage() + str(r.exc_info)
         for r in caplog.records
     )
     with error_app.app_context():
@@ -107,7 +108,9 @@ def test_500_hides_the_traceback_rolls_back_and_logs_request_id(
 def test_every_response_has_a_request_id(client):
     first = client.get("/").headers["X-Request-ID"]
     second = client.get("/").headers["X-Request-ID"]
-    assert first and second and first != second
+    assert first
+    assert second
+    assert first != second
 
 
 def test_hostile_request_id_is_replaced(client):

@@ -17,7 +17,8 @@ from app.models import User
 def test_profile_shows_user_details(client, make_user):
     make_user("susan", about_me="Birdwatcher & baker")
     page = client.get("/user/susan").get_data(as_text=True)
-    assert "<h1" in page and "susan" in page
+    assert "<h1" in page
+    assert "susan" in page
     assert "Birdwatcher &amp; baker" in page
     assert "Member since" in page
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"', page)
@@ -58,7 +59,9 @@ def test_gravatar_url_uses_sha256_of_trimmed_lowercased_email(app, make_user, cl
 def test_local_avatars_make_no_third_party_request(make_app, make_user):
     app = make_app(AVATAR_PROVIDER="local")
     with app.app_context():
-        db.session.add(User(username="john", email="john@example.com", password_hash="x"))
+        db.session.add(
+            User(username="john", email="john@example.com", password_hash="x")
+        )
         db.session.commit()
     client = app.test_client()
     page = client.get("/user/john").get_data(as_text=True)
@@ -109,7 +112,9 @@ def test_edit_profile(client, auth, user, app):
         ({"about_me": "nul\x00byte"}, "control characters"),
     ],
 )
-def test_edit_profile_rejects_bad_input(client, auth, user, make_user, app, data, message):
+def test_edit_profile_rejects_bad_input(
+    client, auth, user, make_user, app, data, message
+):
     make_user("susan")
     auth.login(user)
     form = {"username": "john", "about_me": "", **data}

@@ -58,6 +58,9 @@ def test_seed_creates_users_posts_and_follows(app, runner):
             )
         )
         assert per_user == {3}
+        # The bulk load drops the posts index and must put it back.
+        indexes = {i["name"] for i in sa.inspect(db.engine).get_indexes("posts")}
+        assert "ix_posts_user_id_id" in indexes
 
 
 def test_seeded_user_can_log_in_and_sees_a_feed(app, runner, client, auth):
@@ -151,7 +154,9 @@ def test_seed_help_documents_append_behaviour(runner):
 
 def test_seed_refuses_when_a_demo_address_is_taken(app, runner, make_user):
     make_user("someone", email="demo2@example.com")
-    result = runner.invoke(args=["seed", "--users", "3", "--posts", "5"])
+    result = runner.invoke(
+        args=["seed", "--users", "3", "--posts", "5", "--follows", "1"]
+    )
     assert result.exit_code != 0
     assert "already taken" in result.output
     assert table_counts(app) == (1, 0, 0)

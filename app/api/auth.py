@@ -30,6 +30,14 @@ token_auth = HTTPTokenAuth(
 )
 
 
+def current_user() -> User:
+    """The user the request authenticated as (inside a protected view)."""
+    user = token_auth.current_user or basic_auth.current_user
+    if not isinstance(user, User):
+        raise RuntimeError("current_user() outside an authenticated API view")
+    return user
+
+
 @basic_auth.verify_password
 def verify_password(login: str, password: str) -> User | None:
     if not login or not password:

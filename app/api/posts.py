@@ -7,7 +7,7 @@ from typing import Any
 from apiflask import abort
 from flask.typing import ResponseReturnValue
 
-from app.api.auth import token_auth
+from app.api.auth import current_user, token_auth
 from app.api.routes import (
     BODY_ERRORS,
     bp,
@@ -34,7 +34,7 @@ POST_EXAMPLE = {
     },
 }
 PAGE_EXAMPLE = {"items": [POST_EXAMPLE], "next_cursor": "42"}
-AUTH = {401: BEARER_CHALLENGE}
+AUTH: dict[int, Any] = {401: BEARER_CHALLENGE}
 
 
 @bp.post("/posts")
@@ -45,7 +45,7 @@ AUTH = {401: BEARER_CHALLENGE}
 def create_post(json_data: dict[str, Any]) -> Post:
     """Publish a post as the token's owner."""
     try:
-        return posts.publish(token_auth.current_user, json_data["body"])
+        return posts.publish(current_user(), json_data["body"])
     except DomainError as exc:
         domain_error(exc)
 
@@ -77,7 +77,7 @@ def delete_post(post_id: int) -> ResponseReturnValue:
     """Delete one of your posts."""
     post = get_post_or_404(post_id)
     try:
-        posts.delete(post, token_auth.current_user)
+        posts.delete(post, current_user())
     except Forbidden as exc:
         abort(403, exc.message)
     return no_content()
@@ -90,6 +90,4 @@ def delete_post(post_id: int) -> ResponseReturnValue:
 @bp.doc(tags=["Posts"], responses=AUTH)
 def get_feed(query_data: dict[str, Any]) -> Page[Post]:
     """List your posts and those of the people you follow, newest first."""
-    return keyset_page(
-        posts.feed_query(token_auth.current_user), *page_args(query_data)
-    )
+    return keyset_page(posts.feed_query(current_user()), *page_args(query_data))

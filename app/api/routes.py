@@ -13,10 +13,10 @@ from apiflask import APIBlueprint, abort
 from flask import Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 
-from app.api.schemas import MAX_PAGE_SIZE
+from app.api.schemas import MAX_ID, MAX_PAGE_SIZE
 from app.extensions import db
 from app.models import Post, User
-from app.pagination import MAX_CURSOR, parse_cursor
+from app.pagination import parse_cursor
 from app.services import posts
 from app.services.errors import DomainError
 
@@ -78,6 +78,36 @@ VALIDATION_ERROR_SCHEMA = {
 }
 
 
+PATH_IDS = {
+    "user_id": ("The user's id.", 2),
+    "post_id": ("The post's id.", 1),
+}
+
+
+def document_path_ids(spec: dict[str, Any]) -> dict[str, Any]:
+    """Give the id path parameters their real range and an example.
+
+    APIFlask documents ``<int:...>`` parameters as bare integers; the ids are
+    positive and fit PostgreSQL's INTEGER.
+    """
+    for path, item in spec.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") != "path" or parameter["name"] not in PATH_IDS:
+                    continue
+                description, example = PATH_IDS[parameter["name"]]
+                parameter["description"] = description
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_ID,
+                    "examples": [example],
+                }
+    return spec
+
+
 @bp.record_once
 def _describe_api(state: BlueprintSetupState) -> None:
     config = state.app.config
@@ -89,8 +119,18 @@ def _describe_api(state: BlueprintSetupState) -> None:
         # Relative, so Swagger UI's "Try it out" always calls the host that
         # served the page (the spec is generated once and cached).
         config["SERVERS"] = [{"url": "/", "description": "This Wren server"}]
+    # APIFlask's own docs views are off (docs_path=None); should anyone turn
+    # them on, they must still not reach for a CDN.
+    static = state.app.static_url_path
+    config["DOCS_FAVICON"] = f"{static}/img/wren.svg"
+    config["SWAGGER_UI_CSS"] = f"{static}/vendor/swagger-ui/swagger-ui.css"
+    config["SWAGGER_UI_BUNDLE_JS"] = f"{static}/vendor/swagger-ui/swagger-ui-bundle.js"
+    config["REDOC_STANDALONE_JS"] = f"{static}/vendor/redoc/redoc.standalone.js"
+    config["REDOC_USE_GOOGLE_FONT"] = False
     config["HTTP_ERROR_SCHEMA"] = HTTP_ERROR_SCHEMA
     config["VALIDATION_ERROR_SCHEMA"] = VALIDATION_ERROR_SCHEMA
+    if state.app.spec_callback is None:  # type: ignore[attr-defined]
+        state.app.spec_processor(document_path_ids)  # type: ignore[attr-defined]
 
 
 @bp.before_request
@@ -127,8 +167,8 @@ def domain_error(exc: DomainError, location: str = "json") -> NoReturn:
 
 
 def _in_range(ident: int) -> bool:
-    # Ids beyond a 64-bit integer cannot exist and would overflow the driver.
-    return 0 < ident <= MAX_CURSOR
+    # Larger ids cannot exist, and PostgreSQL refuses them as INTEGER values.
+    return 0 < ident <= MAX_ID
 
 
 def get_user_or_404(user_id: int) -> User:

@@ -23,6 +23,9 @@ from app.services.social import UserCounts
 from app.templating import iso_utc
 
 MAX_PAGE_SIZE = 100
+# Ids are INTEGER columns: 32-bit on PostgreSQL, where a larger bound value
+# is an error rather than "no such row".
+MAX_ID = 2**31 - 1
 CONTROL_CHARACTERS = "Remove the control characters from the text."
 NOT_UNICODE = "The text is not valid Unicode."
 
@@ -77,9 +80,11 @@ class UTCDateTime(fields.DateTime):
 
 def _check_cursor(value: str) -> None:
     try:
-        parse_cursor(value)
+        cursor = parse_cursor(value)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
+    if cursor is not None and cursor > MAX_ID:
+        raise ValidationError("The cursor does not name a page.")
 
 
 @dataclass(frozen=True)

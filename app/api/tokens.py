@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.typing import ResponseReturnValue
 
-from app.api.auth import basic_auth, token_auth
+from app.api.auth import basic_auth, current_user, token_auth
 from app.api.routes import BODY_ERRORS, bp, no_content
 from app.api.schemas import TokenOut
 from app.extensions import limiter
 from app.ratelimits import api_token_limits
 from app.services import api_tokens
 
-RATE_LIMITED = {
+RATE_LIMITED: dict[str, Any] = {
     "description": "Too many attempts from this client; see Retry-After.",
     "headers": {
         "Retry-After": {
@@ -23,7 +25,7 @@ RATE_LIMITED = {
         "application/json": {"schema": {"$ref": "#/components/schemas/HTTPError"}}
     },
 }
-BASIC_CHALLENGE = {
+BASIC_CHALLENGE: dict[str, Any] = {
     "description": "Missing or wrong credentials.",
     "headers": {
         "WWW-Authenticate": {
@@ -32,7 +34,7 @@ BASIC_CHALLENGE = {
         }
     },
 }
-BEARER_CHALLENGE = {
+BEARER_CHALLENGE: dict[str, Any] = {
     "description": "Missing, invalid, expired or revoked token.",
     "headers": {
         "WWW-Authenticate": {
@@ -68,7 +70,7 @@ def create_token() -> ResponseReturnValue:
     password. The token expires after an hour unless the server is configured
     otherwise. Limited to a few attempts per minute per client.
     """
-    issued = api_tokens.issue(basic_auth.current_user)
+    issued = api_tokens.issue(current_user())
     return issued, 201, NO_STORE
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from app.api.auth import token_auth
+from app.api.auth import current_user, token_auth
 from app.api.routes import (
     BODY_ERRORS,
     bp,
@@ -51,7 +51,7 @@ USER_EXAMPLE = {
     "following_count": 5,
 }
 ME_EXAMPLE = {**USER_EXAMPLE, "email": "jenny@example.com", "email_confirmed": True}
-AUTH = {401: BEARER_CHALLENGE}
+AUTH: dict[int, Any] = {401: BEARER_CHALLENGE}
 
 
 def card(user: User) -> UserCard:
@@ -171,7 +171,7 @@ def get_following(user_id: int, query_data: dict[str, Any]) -> Page[UserCard]:
 @bp.doc(tags=["Me"], responses=AUTH)
 def get_me() -> UserCard:
     """Get your own account, including your email address."""
-    return card(token_auth.current_user)
+    return card(current_user())
 
 
 @bp.patch("/me")
@@ -186,7 +186,7 @@ def update_me(json_data: dict[str, Any]) -> UserCard:
     """
     try:
         user = accounts.update_profile(
-            token_auth.current_user,
+            current_user(),
             username=json_data.get("username"),
             about_me=json_data.get("about_me"),
         )
@@ -206,7 +206,7 @@ def follow_user(user_id: int) -> ResponseReturnValue:
     """Follow a user (doing it again changes nothing)."""
     other = get_user_or_404(user_id)
     try:
-        social.follow(token_auth.current_user, other)
+        social.follow(current_user(), other)
     except DomainError as exc:
         domain_error(exc, location="path")
     return no_content()
@@ -218,5 +218,5 @@ def follow_user(user_id: int) -> ResponseReturnValue:
 @bp.doc(tags=["Me"], responses=AUTH)
 def unfollow_user(user_id: int) -> ResponseReturnValue:
     """Stop following a user (doing it again changes nothing)."""
-    social.unfollow(token_auth.current_user, get_user_or_404(user_id))
+    social.unfollow(current_user(), get_user_or_404(user_id))
     return no_content()

@@ -113,9 +113,7 @@ def handle_internal_error(error: InternalServerError) -> ResponseReturnValue:
         current_request_id(),
         exc_info=error.original_exception or error,
     )
-    return error_response(
-        500, f"{TITLES[500][1]} Reference: {current_request_id()}."
-    )
+    return error_response(500, f"{TITLES[500][1]} Reference: {current_request_id()}.")
 
 
 def handle_database_unavailable(error: sa.exc.DBAPIError) -> ResponseReturnValue:

@@ -55,7 +55,9 @@ def settings_profile() -> ResponseReturnValue:
             form[exc.field or "username"].errors.append(str(exc))
         else:
             flash("Your profile has been saved.", "success")
-            return redirect(url_for("main.user_profile", username=current_user.username))
+            return redirect(
+                url_for("main.user_profile", username=current_user.username)
+            )
     return render_template("main/settings_profile.html", form=form)
 
 

@@ -78,7 +78,8 @@ def explore() -> ResponseReturnValue:
     return render_template("main/explore.html", page=page)
 
 
-@bp.post("/post/<int:post_id>/delete")
+# max: ids are 32-bit on PostgreSQL, where a larger one is an error, not a 404.
+@bp.post("/post/<int(max=2147483647):post_id>/delete")
 @login_required
 def delete_post(post_id: int) -> ResponseReturnValue:
     post = posts.get(post_id)

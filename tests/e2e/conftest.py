@@ -44,9 +44,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "screenshots" / "e2e"
+LOGOUT = "/auth/logout"
 MAIL_LINK_RE = re.compile(r"https?://[^\s\"'<>]+")
-
-pytestmark = pytest.mark.e2e
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -305,6 +304,9 @@ def log_in(page: Page, username: str, password: str = DEFAULT_PASSWORD) -> None:
     page.locator("main form").get_by_role(
         "button", name=re.compile("log in", re.I)
     ).click()
+    # Wait for the page after the redirect: a goto() straight after the click
+    # would abort the login mid-flight.
+    page.locator(f"nav form[action='{LOGOUT}']").wait_for(state="attached")
     page.wait_for_load_state()
 
 
@@ -313,6 +315,7 @@ def log_out(page: Page) -> None:
     if toggler.is_visible():
         toggler.click()
     page.get_by_role("button", name=re.compile("log out", re.I)).click()
+    page.locator(f"nav form[action='{LOGOUT}']").wait_for(state="detached")
     page.wait_for_load_state()
 
 

@@ -85,8 +85,8 @@ def test_every_page_type_has_no_serious_axe_findings(
     visit("login", "/auth/login")
     visit("register", "/auth/register")
     page.get_by_role("button", name=re.compile("create account", re.I)).click()
-    audit("register with errors")
     expect(page.locator("[aria-invalid=true]").first).to_be_visible()
+    audit("register with errors")
     visit("reset request", "/auth/reset_password_request")
     visit("explore", "/explore")
     visit("profile", "/user/grace")
@@ -95,6 +95,7 @@ def test_every_page_type_has_no_serious_axe_findings(
     visit("error 405", "/auth/logout", 405)
     checker.expect_status("/auth/reset_password/not-a-token")
     page.goto("/auth/reset_password/not-a-token")
+    expect(page.locator("main h1")).to_contain_text("cannot be used")
     audit("stale reset link")
 
     # Logged in.
@@ -108,6 +109,7 @@ def test_every_page_type_has_no_serious_axe_findings(
     # A form posted without its CSRF token, and one to a post of someone else.
     checker.expect_status("/settings/profile", 400)
     submit_form(page, "/settings/profile", {"username": "ada", "about_me": ""})
+    expect(page.locator("main h1")).to_contain_text("Bad request")
     audit("error 400 (missing CSRF token)")
     token = page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
     checker.expect_status("/post/1/delete", 403)

@@ -129,6 +129,7 @@ def test_full_journey(
     page.get_by_role("link", name="Forgot password?").click()
     page.get_by_label("Email").fill("robin@example.com")
     page.get_by_role("button", name="Send me a reset link").click()
+    expect_flash(page, "link")
     page.goto(live_server.last_mail_link("/auth/reset_password/"))
     fill_form(page, {"password": RESET_PASSWORD, "password2": RESET_PASSWORD})
     page.get_by_role("button", name="Set new password").click()
