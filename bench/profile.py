@@ -30,11 +30,12 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
 
+    instance = tempfile.TemporaryDirectory(prefix="wren-profile-")
     os.environ.update(
         WREN_CONFIG="production",
         SECRET_KEY="profiling",
         DATABASE_URL=f"sqlite:///{args.database.resolve()}",
-        WREN_INSTANCE_PATH=tempfile.mkdtemp(prefix="wren-profile-"),
+        WREN_INSTANCE_PATH=instance.name,
         LOG_LEVEL="WARNING",
     )
     from app import create_app
@@ -52,19 +53,25 @@ def main() -> None:
         headers={"Referer": base + "/auth/login"},
     )
     assert login.status_code == 302, login.status_code
-    assert client.get(args.path, base_url=base).status_code == 200  # warm up
+    headers = {}
+    if args.path.startswith("/api/"):
+        token = client.post("/api/tokens", base_url=base, auth=("demo1", PASSWORD))
+        headers["Authorization"] = f"Bearer {token.get_json()['token']}"
+    # warm up
+    assert client.get(args.path, base_url=base, headers=headers).status_code == 200
 
     # CPU time, not wall time: on a busy machine, wall time would charge
     # whatever function happened to be running when the process was preempted.
     profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for _ in range(args.n):
-        response = client.get(args.path, base_url=base)
+        response = client.get(args.path, base_url=base, headers=headers)
         assert response.status_code == 200
     profiler.disable()
     stats = pstats.Stats(profiler)
     stats.sort_stats("tottime").print_stats(args.top)
     stats.sort_stats("cumulative").print_stats(args.top)
+    instance.cleanup()
 
 
 if __name__ == "__main__":

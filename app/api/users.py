@@ -141,11 +141,7 @@ def get_user_posts(user_id: int, query_data: dict[str, Any]) -> Page[Any]:
 def get_followers(user_id: int, query_data: dict[str, Any]) -> Page[UserCard]:
     """List the users who follow a user."""
     user = get_user_or_404(user_id)
-    page = keyset_page(
-        social.followers_query(user),
-        *page_args(query_data),
-        column=social.FOLLOWERS_KEY,
-    )
+    page = social.followers_page(user, *page_args(query_data))
     return card_page(page)
 
 
@@ -157,11 +153,7 @@ def get_followers(user_id: int, query_data: dict[str, Any]) -> Page[UserCard]:
 def get_following(user_id: int, query_data: dict[str, Any]) -> Page[UserCard]:
     """List the users a user follows."""
     user = get_user_or_404(user_id)
-    page = keyset_page(
-        social.following_query(user),
-        *page_args(query_data),
-        column=social.FOLLOWING_KEY,
-    )
+    page = social.following_page(user, *page_args(query_data))
     return card_page(page)
 
 

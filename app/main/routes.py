@@ -121,12 +121,7 @@ def unfollow(username: str) -> ResponseReturnValue:
 @bp.get("/user/<username>/followers")
 def followers(username: str) -> ResponseReturnValue:
     user = user_or_404(username)
-    page = keyset_page(
-        social.followers_query(user),
-        before_arg(),
-        page_size(),
-        column=social.FOLLOWERS_KEY,
-    )
+    page = social.followers_page(user, before_arg(), page_size())
     return render_template(
         "main/user_list.html", user=user, page=page, kind="followers"
     )
@@ -135,12 +130,7 @@ def followers(username: str) -> ResponseReturnValue:
 @bp.get("/user/<username>/following")
 def following(username: str) -> ResponseReturnValue:
     user = user_or_404(username)
-    page = keyset_page(
-        social.following_query(user),
-        before_arg(),
-        page_size(),
-        column=social.FOLLOWING_KEY,
-    )
+    page = social.following_page(user, before_arg(), page_size())
     return render_template(
         "main/user_list.html", user=user, page=page, kind="following"
     )

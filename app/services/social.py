@@ -1,10 +1,9 @@
 """Following and unfollowing, follower lists and per-user counts.
 
 ``followers_query`` and ``following_query`` return ``select(User)`` joined to
-the follows table; page them with
-``keyset_page(query, before, limit, column=FOLLOWERS_KEY)`` (or
-``FOLLOWING_KEY``), newest user id first. ``column=User.id`` gives the same
-rows, but the key columns let the database read the follows index in order.
+the follows table; ``followers_page`` and ``following_page`` page them newest
+user id first, keyed on the follows columns so the database reads the follows
+index in order.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Post, User, follows
+from app.pagination import Page, keyset_page
 from app.services.errors import DomainError
 
 CANNOT_FOLLOW_SELF = "You cannot follow yourself."
@@ -80,6 +80,16 @@ def following_query(user: User) -> sa.Select[tuple[User]]:
         .join(follows, follows.c.followed_id == User.id)
         .where(follows.c.follower_id == user.id)
     )
+
+
+def followers_page(user: User, before: int | None, limit: int) -> Page[User]:
+    """One page of ``user``'s followers, newest account first."""
+    return keyset_page(followers_query(user), before, limit, column=FOLLOWERS_KEY)
+
+
+def following_page(user: User, before: int | None, limit: int) -> Page[User]:
+    """One page of the accounts ``user`` follows, newest account first."""
+    return keyset_page(following_query(user), before, limit, column=FOLLOWING_KEY)
 
 
 def counts(user_ids: Iterable[int]) -> dict[int, UserCounts]:
