@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := run.py
 
-.PHONY: run test install lint format check-migrations test-sqlite test-postgres e2e bench screenshots vendor clean
+.PHONY: run test install lint format e2e bench screenshots vendor clean
 
 $(BIN)/flask: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)

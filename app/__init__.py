@@ -45,6 +45,9 @@ def create_app(config_name: str | None = None) -> APIFlask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     configure_logging(app, config)
+    from app.security import init_https_redirect
+
+    init_https_redirect(app)
     configure_database(app, config)
     register_extensions(app, config)
     register_blueprints(app)
@@ -125,7 +128,7 @@ def register_extensions(app: APIFlask, config: Config) -> None:
     production = config.ENV_NAME == "production"
     talisman.init_app(
         app,
-        force_https=config.FORCE_HTTPS,
+        force_https=False,  # app.security redirects, trusting only ProxyFix
         strict_transport_security=production,
         session_cookie_secure=config.SESSION_COOKIE_SECURE,
         content_security_policy=csp,

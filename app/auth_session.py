@@ -42,22 +42,29 @@ def end_browser_session() -> None:
     logout_user()
 
 
-def touch_last_seen() -> None:
-    if request.blueprint in _QUIET_BLUEPRINTS or request.endpoint == "static":
-        return
-    if not current_user.is_authenticated:
-        return
+def record_activity(user: User) -> None:
+    """Move ``user.last_seen`` to now, at most once per LAST_SEEN_INTERVAL.
+
+    Pages and the API both call this, so a busy user costs one write a minute.
+    """
     now = utcnow()
     threshold = now - timedelta(seconds=current_app.config["LAST_SEEN_INTERVAL"])
-    if current_user.last_seen > threshold:
+    if user.last_seen > threshold:
         return
     # A conditional UPDATE so concurrent requests write at most once.
     db.session.execute(
         sa.update(User)
-        .where(User.id == current_user.id, User.last_seen <= threshold)
+        .where(User.id == user.id, User.last_seen <= threshold)
         .values(last_seen=now)
     )
     db.session.commit()
+
+
+def touch_last_seen() -> None:
+    if request.blueprint in _QUIET_BLUEPRINTS or request.endpoint == "static":
+        return
+    if current_user.is_authenticated:
+        record_activity(current_user._get_current_object())
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:

@@ -7,19 +7,16 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from app.database import database_is_ready
-from app.extensions import talisman
 
 bp = APIBlueprint("health", __name__, enable_openapi=False)
 
 
 @bp.get("/healthz")
-@talisman(force_https=False)
 def healthz() -> ResponseReturnValue:
     return jsonify(status="ok")
 
 
 @bp.get("/readyz")
-@talisman(force_https=False)
 def readyz() -> ResponseReturnValue:
     if database_is_ready():
         return jsonify(status="ok")

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import Flask, redirect, request
+from flask.typing import ResponseReturnValue
+
+# Load balancers probe these over plain http; a redirect would fail them.
+_NEVER_REDIRECTED = {"health"}
+
 
 def safe_next(target: str | None) -> str | None:
     """Return ``target`` if it is a same-site relative path, else None.
@@ -21,3 +27,23 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def redirect_to_https() -> ResponseReturnValue | None:
+    """Send plain-http requests to https.
+
+    ``request.is_secure`` believes X-Forwarded-Proto only from the proxies
+    ProxyFix trusts (PROXY_FIX_COUNT), unlike Talisman's own redirect, which
+    takes the header from anyone.
+    """
+    if request.is_secure or request.blueprint in _NEVER_REDIRECTED:
+        return None
+    url = request.url.replace("http://", "https://", 1)
+    # 308 keeps the method and body of a POST; GETs may be cached for good.
+    code = 301 if request.method in {"GET", "HEAD"} else 308
+    return redirect(url, code=code)
+
+
+def init_https_redirect(app: Flask) -> None:
+    if app.config["FORCE_HTTPS"] and not app.debug:
+        app.before_request(redirect_to_https)

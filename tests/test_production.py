@@ -81,6 +81,24 @@ def test_health_probes_are_never_redirected(
     assert response.get_json() == {"status": "ok"}
 
 
+def test_forwarded_proto_from_an_untrusted_client_is_ignored(
+    production_app: ProductionApp,
+) -> None:
+    # No proxy in front: the client's own X-Forwarded-Proto must not count.
+    client = production_app(PROXY_FIX_COUNT="0").test_client()
+    response = client.get("/explore", headers={"X-Forwarded-Proto": "https"})
+    assert response.status_code == 301
+    assert response.headers["Location"] == "https://localhost/explore"
+
+
+def test_plain_http_post_is_redirected_keeping_its_method(
+    production_app: ProductionApp,
+) -> None:
+    response = production_app().test_client().post("/auth/login")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "https://localhost/auth/login"
+
+
 def test_https_from_trusted_proxy_is_served_with_hsts(
     production_app: ProductionApp,
 ) -> None:
@@ -211,4 +229,4 @@ def test_production_under_gunicorn_behind_a_proxy() -> None:
     assert '"GET /explore HTTP/1.1" 200' in log
     assert "rid=probe-123 ms=" in log
     # The HTTPS redirect is answered by a hook, and still carries an id.
-    assert re.search(r'"GET /explore HTTP/1.1" 302 .* rid=[0-9a-f]{32} ms=', log)
+    assert re.search(r'"GET /explore HTTP/1.1" 301 .* rid=[0-9a-f]{32} ms=', log)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import sqlalchemy as sa
 from apiflask import HTTPBasicAuth, HTTPTokenAuth
 from apiflask.exceptions import HTTPError
-from flask import current_app, request
+from flask import request
 from flask.typing import ResponseReturnValue
 
-from app.db_types import utcnow
-from app.extensions import db
+from app.auth_session import record_activity
 from app.models import User
 from app.services import accounts, api_tokens
 
@@ -49,24 +45,8 @@ def verify_password(login: str, password: str) -> User | None:
 def verify_token(token: str) -> User | None:
     user = api_tokens.verify(token)
     if user is not None:
-        _touch_last_seen(user)
+        record_activity(user)
     return user
-
-
-def _touch_last_seen(user: User) -> None:
-    """Record activity at most once per LAST_SEEN_INTERVAL, like the pages do."""
-    now = utcnow()
-    threshold = now - timedelta(seconds=current_app.config["LAST_SEEN_INTERVAL"])
-    if user.last_seen > threshold:
-        return
-    # Conditional, so concurrent requests with the same token write once.
-    db.session.execute(
-        sa.update(User)
-        .where(User.id == user.id, User.last_seen <= threshold)
-        .values(last_seen=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
 
 
 @basic_auth.error_processor
