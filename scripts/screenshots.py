@@ -24,16 +24,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.browser import CHROMIUM as DEBIAN_CHROMIUM  # noqa: E402
+from tests.browser import CHROMIUM_ARGS  # noqa: E402  (needs ROOT on sys.path)
+
+CHROMIUM = os.environ.get("CHROMIUM", DEBIAN_CHROMIUM)
 PASSWORD = "wren-demo-password"  # noqa: S105 -- demo data only
 VIEWPORTS = {"desktop": (1280, 860), "phone": (390, 844)}
 THEMES = ("light", "dark")

@@ -71,10 +71,10 @@ def make_app(app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
     """Build an app with extra environment variables, schema ready."""
     built = []
 
-    def build(**overrides: str):
+    def build(config_name: str = "testing", **overrides: str):
         for key, value in overrides.items():
             monkeypatch.setenv(key, value)
-        application = create_app("testing")
+        application = create_app(config_name)
         with application.app_context():
             if SHARED_DB:
                 _truncate_all()
@@ -94,11 +94,26 @@ def make_app(app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 def app(make_app):
-    application = make_app()
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return make_app()
+
+
+@pytest.fixture
+def make_production_app(make_app):
+    """Build the production config, reached the way a TLS proxy reaches it."""
+
+    def build(**overrides: str):
+        application = make_app("production", **overrides)
+        # The test client takes its URL scheme from this setting; a proxy
+        # talks plain http to the app, so requests must arrive as http.
+        application.config["PREFERRED_URL_SCHEME"] = "http"
+        return application
+
+    return build
+
+
+@pytest.fixture
+def production_app(make_production_app):
+    return make_production_app()
 
 
 def _truncate_all() -> None:

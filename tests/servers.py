@@ -26,6 +26,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_SCRIPT = ROOT / "scripts" / "pg.sh"
@@ -223,6 +225,24 @@ def postgres_available() -> bool:
         ).returncode
         == 0
     )
+
+
+def own_cluster_marks() -> list[pytest.MarkDecorator]:
+    """Marks for a module whose tests start their own PostgreSQL cluster.
+
+    They need the binaries, and run once per ``make test``: in the SQLite pass.
+    """
+    from tests.conftest import SHARED_DB
+
+    return [
+        pytest.mark.slow,
+        pytest.mark.skipif(
+            bool(SHARED_DB), reason="starts its own cluster; runs in the SQLite pass"
+        ),
+        pytest.mark.skipif(
+            not postgres_available(), reason="PostgreSQL binaries are not installed"
+        ),
+    ]
 
 
 class PostgresCluster:

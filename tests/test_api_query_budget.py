@@ -7,9 +7,6 @@ pages add one statement for every user's counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 
@@ -18,22 +15,7 @@ from app.models import Post, User
 from app.services import social
 from tests.api_helpers import bearer, obtain_token
 from tests.factories import UserFactory
-
-
-@contextmanager
-def count_statements(app) -> Iterator[list[str]]:
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+from tests.statements import count_statements
 
 
 def grow(app, authors: int) -> int:

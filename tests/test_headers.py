@@ -6,9 +6,6 @@ import re
 
 import pytest
 
-from app import create_app
-from app.extensions import db
-from config import ConfigError
 from tests.conftest import AuthActions
 
 PUBLIC_PAGES = [
@@ -98,18 +95,6 @@ def test_error_pages_send_security_headers(client, auth, user):
     assert_secure_headers(response)
 
 
-@pytest.fixture
-def production_app(app_env, monkeypatch, tmp_path):
-    monkeypatch.setenv("SECRET_KEY", "p" * 64)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
-    application = create_app("production")
-    with application.app_context():
-        db.create_all()
-    yield application
-    with application.app_context():
-        db.engine.dispose()
-
-
 def test_production_sends_hsts_over_https(production_app):
     client = production_app.test_client()
     client.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"
@@ -120,14 +105,6 @@ def test_production_sends_hsts_over_https(production_app):
     assert_secure_headers(response)
 
 
-def test_production_redirects_plain_http_to_https(production_app):
-    # Production's PREFERRED_URL_SCHEME makes https the test client default.
-    client = production_app.test_client()
-    response = client.get("/auth/login", base_url="http://localhost")
-    assert response.status_code in (301, 302)
-    assert response.headers["Location"].startswith("https://")
-
-
 def test_production_login_over_https(production_app):
     client = production_app.test_client()
     client.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"
@@ -135,13 +112,3 @@ def test_production_login_over_https(production_app):
     response = AuthActions(client).login("nobody")
     assert response.status_code == 200
     assert "Invalid username or password." in response.get_data(as_text=True)
-
-
-@pytest.mark.parametrize("value", [None, "", "  "])
-def test_production_without_secret_key_refuses_to_start(app_env, monkeypatch, value):
-    if value is None:
-        monkeypatch.delenv("SECRET_KEY", raising=False)
-    else:
-        monkeypatch.setenv("SECRET_KEY", value)
-    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
-        create_app("production")

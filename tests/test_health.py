@@ -1,24 +1,12 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from app import create_app
-from app.extensions import db
+from tests.statements import count_statements
 
 
 def test_healthz_does_not_touch_the_database(app, client):
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with count_statements(app) as statements:
         response = client.get("/healthz")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200
     assert response.json == {"status": "ok"}
     assert statements == []

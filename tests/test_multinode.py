@@ -9,25 +9,17 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import CSRF_RE, SHARED_DB
+from tests.conftest import CSRF_RE
 from tests.factories import DEFAULT_PASSWORD
 from tests.servers import (
     LiveServer,
     PostgresCluster,
     RedisServer,
     flask_cli,
-    postgres_available,
+    own_cluster_marks,
 )
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        bool(SHARED_DB), reason="starts its own cluster; runs in the SQLite pass"
-    ),
-    pytest.mark.skipif(
-        not postgres_available(), reason="PostgreSQL binaries are not installed"
-    ),
-]
+pytestmark = own_cluster_marks()
 
 
 class Browser(requests.Session):

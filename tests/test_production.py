@@ -6,7 +6,7 @@ import multiprocessing
 import re
 import runpy
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,58 +14,17 @@ import pytest
 import requests
 from apiflask import APIFlask
 
-from app import create_app
-from app.extensions import db
-from config import ConfigError
 from tests.conftest import AuthActions
 from tests.servers import ROOT, LiveServer, flask_cli
 
 ProductionApp = Callable[..., APIFlask]
 
 
-@pytest.fixture
-def production_app(
-    app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[ProductionApp]:
-    built: list[APIFlask] = []
-
-    def build(**env: str) -> APIFlask:
-        monkeypatch.setenv("WREN_CONFIG", "production")
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        application = create_app("production")
-        with application.app_context():
-            db.create_all()
-        # The test client takes its URL scheme from this setting; a proxy
-        # talks plain http to the app, so requests must arrive as http.
-        application.config["PREFERRED_URL_SCHEME"] = "http"
-        built.append(application)
-        return application
-
-    yield build
-    for application in built:
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
-
-
-@pytest.mark.parametrize("value", [None, "", "   "])
-def test_production_refuses_to_start_without_secret_key(
-    app_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, value: str | None
-) -> None:
-    if value is None:
-        monkeypatch.delenv("SECRET_KEY")
-    else:
-        monkeypatch.setenv("SECRET_KEY", value)
-    with pytest.raises(ConfigError, match="SECRET_KEY"):
-        create_app("production")
-
-
 @pytest.mark.parametrize("path", ["/", "/explore", "/auth/login"])
 def test_plain_http_pages_redirect_to_https(
-    production_app: ProductionApp, path: str
+    make_production_app: ProductionApp, path: str
 ) -> None:
-    client = production_app().test_client()
+    client = make_production_app().test_client()
     response = client.get(path)
     assert response.status_code in {301, 302, 308}
     assert response.headers["Location"] == f"https://localhost{path}"
@@ -73,36 +32,36 @@ def test_plain_http_pages_redirect_to_https(
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
 def test_health_probes_are_never_redirected(
-    production_app: ProductionApp, path: str
+    make_production_app: ProductionApp, path: str
 ) -> None:
-    client = production_app().test_client()
+    client = make_production_app().test_client()
     response = client.get(path)
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
 
 
 def test_forwarded_proto_from_an_untrusted_client_is_ignored(
-    production_app: ProductionApp,
+    make_production_app: ProductionApp,
 ) -> None:
     # No proxy in front: the client's own X-Forwarded-Proto must not count.
-    client = production_app(PROXY_FIX_COUNT="0").test_client()
+    client = make_production_app(PROXY_FIX_COUNT="0").test_client()
     response = client.get("/explore", headers={"X-Forwarded-Proto": "https"})
     assert response.status_code == 301
     assert response.headers["Location"] == "https://localhost/explore"
 
 
 def test_plain_http_post_is_redirected_keeping_its_method(
-    production_app: ProductionApp,
+    make_production_app: ProductionApp,
 ) -> None:
-    response = production_app().test_client().post("/auth/login")
+    response = make_production_app().test_client().post("/auth/login")
     assert response.status_code == 308
     assert response.headers["Location"] == "https://localhost/auth/login"
 
 
 def test_https_from_trusted_proxy_is_served_with_hsts(
-    production_app: ProductionApp,
+    make_production_app: ProductionApp,
 ) -> None:
-    client = production_app().test_client()
+    client = make_production_app().test_client()
     response = client.get("/auth/login", headers={"X-Forwarded-Proto": "https"})
     assert response.status_code == 200
     assert b'name="password"' in response.data
@@ -131,12 +90,12 @@ def test_https_from_trusted_proxy_is_served_with_hsts(
     ],
 )
 def test_proxy_fix_count_decides_who_the_client_is(
-    production_app: ProductionApp,
+    make_production_app: ProductionApp,
     count: int,
     forwarded_for: list[str],
     counted_apart: bool,
 ) -> None:
-    app = production_app(
+    app = make_production_app(
         PROXY_FIX_COUNT=str(count),
         RATELIMIT_ENABLED="true",
         RATELIMIT_LOGIN="2/minute",

@@ -8,34 +8,16 @@ profile's user, its three counts in one statement, the follow state).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Post, User
 from app.services import social
+from tests.statements import count_statements
 from tests.test_posts import post_ids
 
 BUDGET = 6
-
-
-@contextmanager
-def count_statements(app) -> Iterator[list[str]]:
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def build_world(app, authors: int, prefix: str = "author") -> None:

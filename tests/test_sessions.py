@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-from app import create_app
 from app.extensions import db
 from app.models import User
 from tests.conftest import AuthActions
@@ -71,18 +68,6 @@ def test_forged_remember_cookie_is_ignored(app, user):
     browser = app.test_client()
     browser.set_cookie("remember_token", f"{user.id}:1|" + "0" * 128)
     assert not logged_in(browser)
-
-
-@pytest.fixture
-def production_app(app_env, monkeypatch, tmp_path):
-    monkeypatch.setenv("SECRET_KEY", "p" * 64)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
-    application = create_app("production")
-    with application.app_context():
-        db.create_all()
-    yield application
-    with application.app_context():
-        db.engine.dispose()
 
 
 def test_production_cookies_are_secure(production_app):

@@ -31,18 +31,9 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from app.extensions import db
 from app.models import User
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import DEFAULT_PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "screenshots" / "e2e"
 LOGOUT = "/auth/logout"
 MAIL_LINK_RE = re.compile(r"https?://[^\s\"'<>]+")
