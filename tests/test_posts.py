@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from app.db_types import utcnow
 from app.extensions import db
-from app.main.routes import ago
 from app.models import Post, User
+from app.templating import ago
 
 POST_ID = re.compile(r'<article class="post[^"]*" id="post-(\d+)"')
 

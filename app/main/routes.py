@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -18,7 +17,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from app.db_types import utcnow
 from app.extensions import login_manager
 from app.main.forms import PostForm
 from app.models import User
@@ -151,17 +149,3 @@ def profile_context(user: User) -> dict[str, Any]:
         "counts": social.counts_for(user),
         "viewer_follows": viewer_follows,
     }
-
-
-_UNITS = (("year", 365 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
-
-
-@bp.app_template_filter("ago")
-def ago(value: datetime) -> str:
-    """Say "5 minutes ago": the text shown until the browser localises it."""
-    seconds = (utcnow() - value).total_seconds()
-    for unit, size in _UNITS:
-        if seconds >= size:
-            n = int(seconds // size)
-            return f"{n} {unit}{'' if n == 1 else 's'} ago"
-    return "just now"

@@ -14,7 +14,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.models import Post, User, follows
 from app.services import api_tokens, notifications, tokens
-from app.services.errors import DomainError
+from app.services.errors import DomainError, checked
 
 USERNAME_TAKEN = "That username is taken. Please choose another."
 
@@ -65,9 +65,9 @@ def register(username: str, email: str, password: str) -> User | None:
     account: its owner is mailed a notice and the caller answers exactly as
     on success, so the form cannot be used to test addresses.
     """
-    username = _clean(validation.clean_username, username, "username")
-    email = _clean(validation.clean_email, email, "email")
-    _clean_password(password, username, email)
+    username = checked(validation.clean_username, "username", username)
+    email = checked(validation.clean_email, "email", email)
+    checked(validation.check_password_strength, "password", password, username, email)
     if find_by_username(username) is not None:
         raise DomainError(USERNAME_TAKEN, "username")
     existing = find_by_email(email)
@@ -98,33 +98,19 @@ def update_profile(
     user: User, username: str | None = None, about_me: str | None = None
 ) -> User:
     if username is not None:
-        username = _clean(validation.clean_username, username, "username")
+        username = checked(validation.clean_username, "username", username)
         other = find_by_username(username)
         if other is not None and other.id != user.id:
             raise DomainError(USERNAME_TAKEN, "username")
         user.username = username
     if about_me is not None:
-        user.about_me = _clean(validation.clean_about_me, about_me, "about_me")
+        user.about_me = checked(validation.clean_about_me, "about_me", about_me)
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
         raise DomainError(USERNAME_TAKEN, "username") from None
     return user
-
-
-def _clean(cleaner: object, value: str, field: str) -> str:
-    try:
-        return cleaner(value)  # type: ignore[operator]
-    except ValueError as exc:
-        raise DomainError(str(exc), field) from None
-
-
-def _clean_password(password: str, username: str, email: str) -> None:
-    try:
-        validation.check_password_strength(password, username, email)
-    except ValueError as exc:
-        raise DomainError(str(exc), "password") from None
 
 
 class Confirmed(Enum):
@@ -219,7 +205,13 @@ def reset_password(token: str, password: str) -> User:
     :raises DomainError: the password breaks the rules (field "password").
     """
     user = tokens.user_for_reset(token)
-    _clean_password(password, user.username, user.email)
+    checked(
+        validation.check_password_strength,
+        "password",
+        password,
+        user.username,
+        user.email,
+    )
     user.set_password(password)
     # The mail proved the reader owns the address.
     if user.email_confirmed_at is None:
@@ -237,7 +229,13 @@ def change_password(user: User, current_password: str, password: str) -> User:
     """
     if not user.check_password(current_password or ""):
         raise DomainError(WRONG_PASSWORD, "current_password")
-    _clean_password(password, user.username, user.email)
+    checked(
+        validation.check_password_strength,
+        "password",
+        password,
+        user.username,
+        user.email,
+    )
     user.set_password(password)
     _end_sessions(user)
     db.session.commit()
@@ -254,7 +252,7 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
     """
     if not user.check_password(password or ""):
         raise DomainError(WRONG_PASSWORD, "password")
-    new_email = _clean(validation.clean_email, new_email, "email")
+    new_email = checked(validation.clean_email, "email", new_email)
     if new_email == user.email:
         raise DomainError(SAME_EMAIL, "email")
     if find_by_email(new_email) is not None:

@@ -9,7 +9,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.models import User
 from app.services import accounts
-from app.services.errors import DomainError, NotFound
+from app.services.errors import DomainError, NotFound, checked
 
 EMAIL_TAKEN = "That email address already has an account."
 
@@ -28,18 +28,9 @@ def create_user(username: str, email: str, password: str, admin: bool = False) -
     The operator vouches for the address, so no confirmation mail is sent.
     Same rules as registration (name, address, password strength, uniqueness).
     """
-    try:
-        username = validation.clean_username(username)
-    except ValueError as exc:
-        raise DomainError(str(exc), "username") from None
-    try:
-        email = validation.clean_email(email)
-    except ValueError as exc:
-        raise DomainError(str(exc), "email") from None
-    try:
-        validation.check_password_strength(password, username, email)
-    except ValueError as exc:
-        raise DomainError(str(exc), "password") from None
+    username = checked(validation.clean_username, "username", username)
+    email = checked(validation.clean_email, "email", email)
+    checked(validation.check_password_strength, "password", password, username, email)
     if accounts.find_by_username(username) is not None:
         raise DomainError(accounts.USERNAME_TAKEN, "username")
     if accounts.find_by_email(email) is not None:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app import validation
 from app.extensions import db
 from app.models import Post, User, follows
-from app.services.errors import DomainError, Forbidden
+from app.services.errors import Forbidden, checked
 
 
 def publish(author: User, body: str) -> Post:
@@ -22,10 +22,7 @@ def publish(author: User, body: str) -> Post:
     :raises DomainError: with field "body" when the text is empty, too long or
         holds control characters.
     """
-    try:
-        body = validation.clean_post_body(body)
-    except ValueError as exc:
-        raise DomainError(str(exc), "body") from None
+    body = checked(validation.clean_post_body, "body", body)
     post = Post(author=author, body=body)
     db.session.add(post)
     db.session.commit()
