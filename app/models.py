@@ -136,9 +136,6 @@ class User(UserMixin, db.Model):
         if self.is_following(other):
             self.following.remove(other)
 
-    def followed_ids(self) -> sa.Select[tuple[int]]:
-        return sa.select(follows.c.followed_id).where(follows.c.follower_id == self.id)
-
 
 class Post(db.Model):
     __tablename__ = "posts"
@@ -169,7 +166,3 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="api_tokens", lazy="joined")
-
-    @property
-    def expired(self) -> bool:
-        return self.expires_at <= utcnow()

@@ -141,6 +141,20 @@ def test_following_twice_is_harmless(app, client, auth, classic):
     assert follow_pairs(app) == {("john", "susan")}
 
 
+def test_losing_a_follow_race_is_harmless(app, classic, monkeypatch):
+    # Two requests both saw "not following"; the other one inserted first.
+    with app.app_context():
+        john = db.session.scalar(sa.select(User).where(User.username == "john"))
+        susan = db.session.scalar(sa.select(User).where(User.username == "susan"))
+        db.session.execute(
+            sa.insert(follows).values(follower_id=john.id, followed_id=susan.id)
+        )
+        db.session.commit()
+        monkeypatch.setattr(User, "is_following", lambda self, other: False)
+        social.follow(john, susan)
+    assert follow_pairs(app) == {("john", "susan")}
+
+
 def test_unfollowing_someone_not_followed_is_harmless(app, client, auth, classic):
     auth.login("john")
     response = auth.post_form("/unfollow/susan", {}, page="/user/susan")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Post, User, follows
+from app.models import CannotFollowSelf, Post, User, follows
 from app.pagination import Page, keyset_page
 from app.services.errors import DomainError
 
@@ -36,13 +36,10 @@ def follow(user: User, other: User) -> None:
 
     :raises DomainError: when ``other`` is ``user``.
     """
-    if other.id == user.id:
-        raise DomainError(CANNOT_FOLLOW_SELF)
-    if user.is_following(other):
-        return
-    db.session.execute(
-        sa.insert(follows).values(follower_id=user.id, followed_id=other.id)
-    )
+    try:
+        user.follow(other)
+    except CannotFollowSelf:
+        raise DomainError(CANNOT_FOLLOW_SELF) from None
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
@@ -52,11 +49,7 @@ def follow(user: User, other: User) -> None:
 
 def unfollow(user: User, other: User) -> None:
     """Stop ``user`` following ``other``; a no-op if they did not."""
-    db.session.execute(
-        sa.delete(follows).where(
-            follows.c.follower_id == user.id, follows.c.followed_id == other.id
-        )
-    )
+    user.unfollow(other)
     db.session.commit()
 
 
