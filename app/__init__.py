@@ -107,7 +107,6 @@ def register_extensions(app: APIFlask, config: Config) -> None:
         login_manager,
         mail,
         migrate,
-        talisman,
     )
 
     db.init_app(app)
@@ -115,6 +114,9 @@ def register_extensions(app: APIFlask, config: Config) -> None:
     migrate.init_app(app, db)
     csrf.init_app(app)
     limiter.init_app(app)
+    from app.ratelimits import check_only_limited_views
+
+    check_only_limited_views(app, limiter)
     mail.init_app(app)
     bootstrap.init_app(app)
 
@@ -122,21 +124,12 @@ def register_extensions(app: APIFlask, config: Config) -> None:
 
     auth_session.init_app(app, login_manager)
 
+    from app import security_headers
+
     csp = dict(CSP)
     if config.AVATAR_PROVIDER == "gravatar":
         csp["img-src"] = ["'self'", "data:", GRAVATAR_ORIGIN]
-    production = config.ENV_NAME == "production"
-    talisman.init_app(
-        app,
-        force_https=False,  # app.security redirects, trusting only ProxyFix
-        strict_transport_security=production,
-        session_cookie_secure=config.SESSION_COOKIE_SECURE,
-        content_security_policy=csp,
-        content_security_policy_nonce_in=["script-src", "style-src"],
-        frame_options="DENY",
-        referrer_policy="strict-origin-when-cross-origin",
-        x_xss_protection=False,
-    )
+    security_headers.init_app(app, csp, hsts=config.ENV_NAME == "production")
 
 
 def register_blueprints(app: APIFlask) -> None:
@@ -156,9 +149,10 @@ def register_blueprints(app: APIFlask) -> None:
 
 
 def register_request_hooks(app: APIFlask) -> None:
-    from app import templating
+    from app import post_cards, templating
 
     templating.init_app(app)
+    post_cards.init_app(app)
 
 
 def register_commands(app: APIFlask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from flask import current_app, url_for
@@ -15,16 +16,22 @@ GRAVATAR_URL = "https://www.gravatar.com/avatar/{digest}?d=identicon&s={size}"
 MIN_SIZE, MAX_SIZE = 16, 512
 
 
+# A page shows 25 avatars, mostly of the same few authors: remember digests.
+@lru_cache(maxsize=8192)
 def email_digest(email: str) -> str:
     """Gravatar's hash: SHA-256 of the trimmed, lower-cased address."""
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
+@lru_cache(maxsize=8192)
+def _keyed_digest(key: str, email: str) -> str:
+    message = email.strip().lower().encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
 def local_digest(email: str) -> str:
     """A keyed hash, so the avatar URL cannot be matched to an address."""
-    key = current_app.config["SECRET_KEY"].encode()
-    message = email.strip().lower().encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+    return _keyed_digest(current_app.config["SECRET_KEY"], email)
 
 
 def clamp_size(size: int) -> int:
@@ -32,10 +39,15 @@ def clamp_size(size: int) -> int:
 
 
 def avatar_url(user: User, size: int = 80) -> str:
+    return avatar_for(user.email, size)
+
+
+def avatar_for(email: str, size: int = 80) -> str:
+    """The avatar URL for an address, from whichever provider is configured."""
     size = clamp_size(size)
     if current_app.config["AVATAR_PROVIDER"] == "local":
-        return url_for("main.avatar", digest=local_digest(user.email), s=size)
-    return GRAVATAR_URL.format(digest=email_digest(user.email), size=size)
+        return url_for("main.avatar", digest=local_digest(email), s=size)
+    return GRAVATAR_URL.format(digest=email_digest(email), size=size)
 
 
 def identicon_svg(digest: str, size: int) -> str:

@@ -9,7 +9,6 @@ from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -34,5 +33,4 @@ csrf = CSRFProtect()
 # Limits are attached per route; the key is the client address after ProxyFix.
 limiter = Limiter(key_func=get_remote_address)
 mail = Mail()
-talisman = Talisman()
 bootstrap = Bootstrap5()

@@ -1,4 +1,4 @@
-"""Security headers on every page: CSP with nonces, framing, sniffing, HSTS."""
+"""Security headers on every page: CSP, framing, sniffing, referrer, HSTS."""
 
 from __future__ import annotations
 
@@ -40,11 +40,9 @@ def csp_directives(response) -> dict[str, list[str]]:
 
 def assert_secure_headers(response) -> None:
     csp = csp_directives(response)
-    script_src = csp["script-src"]
-    assert "'unsafe-inline'" not in script_src
-    assert "'unsafe-inline'" not in csp.get("style-src", [])
-    nonces = [s for s in script_src if s.startswith("'nonce-")]
-    assert len(nonces) == 1
+    # Only our own files run: no inline code, no nonce, no other origin.
+    assert csp["script-src"] == ["'self'"]
+    assert csp["style-src"] == ["'self'"]
     assert csp["frame-ancestors"] == ["'none'"]
     assert csp["object-src"] == ["'none'"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -52,12 +50,11 @@ def assert_secure_headers(response) -> None:
     assert response.headers["X-Frame-Options"] == "DENY"
 
     page = response.get_data(as_text=True)
-    nonce = nonces[0][len("'nonce-") : -1]
     scripts = re.findall(r"<script\b[^>]*>", page)
     assert scripts, "every page loads its scripts"
     for tag in scripts:
-        assert f'nonce="{nonce}"' in tag, tag
-        assert "src=" in tag, f"inline script: {tag}"
+        assert re.search(r'src="/(static|bootstrap)/', tag), f"not our file: {tag}"
+    assert not re.search(r"<script\b[^>]*>[^<]", page), "inline script"
     # The policy would block inline handlers and style attributes.
     assert not re.search(r"<[^>]+\son[a-z]+\s*=", page)
     assert not re.search(r"<[^>]+\sstyle\s*=", page)
@@ -80,12 +77,6 @@ def test_logged_in_pages_send_security_headers(client, auth, make_user, path):
     assert response.status_code == 200
     assert "Please confirm your email" in response.get_data(as_text=True)
     assert_secure_headers(response)
-
-
-def test_nonce_changes_per_request(client):
-    first = csp_directives(client.get("/auth/login"))["script-src"]
-    second = csp_directives(client.get("/auth/login"))["script-src"]
-    assert first != second
 
 
 def test_error_pages_send_security_headers(client, auth, user):

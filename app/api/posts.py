@@ -15,11 +15,11 @@ from app.api.routes import (
     get_post_or_404,
     no_content,
     page_args,
+    post_page_response,
 )
 from app.api.schemas import PageQueryIn, PostIn, PostOut, PostPageOut
 from app.api.tokens import BEARER_CHALLENGE
 from app.models import Post
-from app.pagination import Page, keyset_page
 from app.services import posts
 from app.services.errors import DomainError, Forbidden
 
@@ -55,9 +55,10 @@ def create_post(json_data: dict[str, Any]) -> Post:
 @bp.input(PageQueryIn, location="query")
 @bp.output(PostPageOut, example=PAGE_EXAMPLE)
 @bp.doc(tags=["Posts"], responses=AUTH)
-def list_posts(query_data: dict[str, Any]) -> Page[Post]:
+def list_posts(query_data: dict[str, Any]) -> ResponseReturnValue:
     """List everyone's posts, newest first (explore)."""
-    return keyset_page(posts.explore_query(), *page_args(query_data))
+    page = posts.post_page(posts.explore_query(), *page_args(query_data))
+    return post_page_response(page)
 
 
 @bp.get("/posts/<int:post_id>")
@@ -88,6 +89,7 @@ def delete_post(post_id: int) -> ResponseReturnValue:
 @bp.input(PageQueryIn, location="query")
 @bp.output(PostPageOut, example=PAGE_EXAMPLE)
 @bp.doc(tags=["Posts"], responses=AUTH)
-def get_feed(query_data: dict[str, Any]) -> Page[Post]:
+def get_feed(query_data: dict[str, Any]) -> ResponseReturnValue:
     """List your posts and those of the people you follow, newest first."""
-    return keyset_page(posts.feed_query(current_user()), *page_args(query_data))
+    page = posts.post_page(posts.feed_query(current_user()), *page_args(query_data))
+    return post_page_response(page)

@@ -10,15 +10,18 @@ import json
 from typing import Any, NoReturn
 
 from apiflask import APIBlueprint, abort
-from flask import Response, current_app, request
+from flask import Response, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 
 from app.api.schemas import MAX_ID, MAX_PAGE_SIZE
+from app.avatars import avatar_for
 from app.extensions import db
 from app.models import Post, User
-from app.pagination import parse_cursor
+from app.pagination import Page, parse_cursor
 from app.services import posts
 from app.services.errors import DomainError
+from app.services.posts import PostView
+from app.templating import iso_utc
 
 bp = APIBlueprint("api", __name__)
 
@@ -191,3 +194,27 @@ def page_args(query_data: dict[str, Any]) -> tuple[int | None, int]:
         current_app.config["POSTS_PER_PAGE"], MAX_PAGE_SIZE
     )
     return parse_cursor(query_data.get("cursor")), limit
+
+
+def post_page_response(page: Page[PostView]) -> Response:
+    """A page of posts as JSON, in exactly the shape of ``PostPageOut``.
+
+    Built directly, not dumped through the schema: marshmallow took a quarter
+    of /api/feed's time. Views still declare ``@bp.output(PostPageOut)`` for
+    the OpenAPI document (APIFlask passes a Response through untouched), and
+    a test holds this shape to the schema's.
+    """
+    items = [
+        {
+            "id": post.id,
+            "body": post.body,
+            "created_at": iso_utc(post.created_at),
+            "author": {
+                "id": post.user_id,
+                "username": post.username,
+                "avatar_url": avatar_for(post.email),
+            },
+        }
+        for post in page.items
+    ]
+    return jsonify(items=items, next_cursor=page.next_cursor)

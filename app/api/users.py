@@ -15,6 +15,7 @@ from app.api.routes import (
     get_user_or_404,
     no_content,
     page_args,
+    post_page_response,
 )
 from app.api.schemas import (
     MeOut,
@@ -30,7 +31,7 @@ from app.api.schemas import (
 from app.api.tokens import BEARER_CHALLENGE
 from app.extensions import limiter
 from app.models import User
-from app.pagination import Page, keyset_page
+from app.pagination import Page
 from app.ratelimits import register_limits
 from app.services import accounts, posts, social
 from app.services.errors import DomainError
@@ -127,10 +128,11 @@ def get_user(user_id: int) -> UserCard:
 @bp.input(PageQueryIn, location="query")
 @bp.output(PostPageOut)
 @bp.doc(tags=["Users"], responses=AUTH)
-def get_user_posts(user_id: int, query_data: dict[str, Any]) -> Page[Any]:
+def get_user_posts(user_id: int, query_data: dict[str, Any]) -> ResponseReturnValue:
     """List a user's posts, newest first."""
     user = get_user_or_404(user_id)
-    return keyset_page(posts.user_posts_query(user), *page_args(query_data))
+    page = posts.post_page(posts.user_posts_query(user), *page_args(query_data))
+    return post_page_response(page)
 
 
 @bp.get("/users/<int:user_id>/followers")

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired
 
 from app import validation
 from app.forms import Rule
-from app.models import ABOUT_MAX, POST_MAX
+from app.models import ABOUT_MAX
 
 
 class ProfileForm(FlaskForm):
@@ -26,15 +26,10 @@ class ProfileForm(FlaskForm):
 
 
 class PostForm(FlaskForm):
+    # main/home.html writes the fields out itself. It counts characters
+    # (data-maxlength) instead of setting maxlength: pasted text that is too
+    # long stays whole, so the writer can shorten it instead of losing the end.
     body = TextAreaField(
-        "What's happening?",
-        validators=[Rule(validation.clean_post_body)],
-        render_kw={
-            "rows": 3,
-            # A counter, not maxlength: pasted text that is too long stays
-            # whole so the writer can shorten it instead of losing the end.
-            "data-maxlength": POST_MAX,
-            "placeholder": "Say something…",
-        },
+        "What's happening?", validators=[Rule(validation.clean_post_body)]
     )
     submit = SubmitField("Post")

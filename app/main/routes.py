@@ -19,8 +19,8 @@ from flask_login import current_user, login_required
 
 from app.extensions import login_manager
 from app.main.forms import PostForm
-from app.models import User
-from app.pagination import Page, keyset_page, parse_cursor
+from app.models import POST_MAX, User
+from app.pagination import Page, parse_cursor
 from app.security import safe_next
 from app.services import DomainError, accounts, posts, social
 from app.services.errors import Forbidden
@@ -66,13 +66,13 @@ def index() -> ResponseReturnValue:
         else:
             flash("Your post is live.", "success")
             return redirect(url_for("main.index"))
-    page = keyset_page(posts.feed_query(current_user), before_arg(), page_size())
-    return render_template("main/home.html", form=form, page=page)
+    page = posts.post_page(posts.feed_query(current_user), before_arg(), page_size())
+    return render_template("main/home.html", form=form, page=page, post_max=POST_MAX)
 
 
 @bp.get("/explore")
 def explore() -> ResponseReturnValue:
-    page = keyset_page(posts.explore_query(), before_arg(), page_size())
+    page = posts.post_page(posts.explore_query(), before_arg(), page_size())
     return render_template("main/explore.html", page=page)
 
 
@@ -136,7 +136,7 @@ def following(username: str) -> ResponseReturnValue:
 
 def profile_context(user: User) -> dict[str, Any]:
     """What the profile page shows besides the user: posts, counts, follow state."""
-    page: Page[Any] = keyset_page(
+    page: Page[Any] = posts.post_page(
         posts.user_posts_query(user), before_arg(), page_size()
     )
     viewer_follows = (
