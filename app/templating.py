@@ -13,7 +13,11 @@ from app.db_types import utcnow
 
 def iso_utc(value: datetime) -> str:
     """ISO 8601 in UTC with a Z, for <time datetime> and the API."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat() is several times faster than strftime(), and the API
+    # formats 25 of these per page.
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def human_utc(value: datetime) -> str:

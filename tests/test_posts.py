@@ -254,3 +254,46 @@ def test_deleting_a_user_removes_their_posts(app, make_user):
 )
 def test_relative_time_text(seconds, text):
     assert ago(utcnow() - timedelta(seconds=seconds)) == text
+
+
+def test_cards_follow_renames_and_show_delete_only_to_the_author(
+    app, client, auth, make_user
+):
+    """Cards are cached per post; a cached card must never go stale or leak."""
+    make_user("susan")
+    make_user("mary")
+    post_id = add_post(app, "susan", "cached <b>card</b>")
+
+    def card(page: str) -> str:
+        start = page.index(f'id="post-{post_id}"')
+        return page[start : page.index("</article>", start)]
+
+    first = card(client.get("/explore").get_data(as_text=True))
+    assert "cached &lt;b&gt;card&lt;/b&gt;" in first
+    assert "post-delete" not in first
+
+    auth.login("mary")
+    assert "post-delete" not in card(client.get("/explore").get_data(as_text=True))
+    auth.logout()
+
+    auth.login("susan")
+    own = card(client.get("/explore?before=999999").get_data(as_text=True))
+    assert f'action="/post/{post_id}/delete"' in own
+    assert 'name="next" value="/explore?before=999999"' in own
+
+    with app.app_context():
+        susan = db.session.scalar(sa.select(User).where(User.username == "susan"))
+        susan.username = "susanna"
+        db.session.commit()
+    renamed = card(client.get("/explore").get_data(as_text=True))
+    assert 'href="/user/susanna"' in renamed
+    assert ">susanna</a>" in renamed
+
+    # The spliced-in form works: its token belongs to this session.
+    token = re.search(r'name="csrf_token" value="([^"]+)"', renamed).group(1)
+    response = client.post(
+        f"/post/{post_id}/delete", data={"csrf_token": token, "next": "/explore"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Post, post_id) is None

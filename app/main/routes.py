@@ -57,17 +57,23 @@ def index() -> ResponseReturnValue:
         if request.method == "POST":
             return login_manager.unauthorized()
         return render_template("main/landing.html")
-    form = PostForm()
-    if form.validate_on_submit():
-        try:
-            posts.publish(current_user, form.body.data)
-        except DomainError as exc:
-            form.body.errors.append(str(exc))
-        else:
-            flash("Your post is live.", "success")
-            return redirect(url_for("main.index"))
+    draft: str = ""
+    errors: list[str] = []
+    if request.method == "POST":
+        form = PostForm()
+        if form.validate_on_submit():
+            try:
+                posts.publish(current_user, form.body.data)
+            except DomainError as exc:
+                form.body.errors.append(str(exc))
+            else:
+                flash("Your post is live.", "success")
+                return redirect(url_for("main.index"))
+        draft, errors = form.body.data or "", list(form.body.errors)
     page = posts.post_page(posts.feed_query(current_user), before_arg(), page_size())
-    return render_template("main/home.html", form=form, page=page, post_max=POST_MAX)
+    return render_template(
+        "main/home.html", page=page, draft=draft, errors=errors, post_max=POST_MAX
+    )
 
 
 @bp.get("/explore")
