@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Post, User
-from app.pagination import keyset_page, parse_cursor
+from app.pagination import parse_cursor
 from app.services import posts
 from tests.test_posts import add_post, post_ids
 
@@ -150,14 +150,24 @@ def test_page_size_comes_from_config(make_app, make_user):
     assert len(urls) == 2
 
 
-def test_keyset_page_reports_the_next_cursor(app, user):
+@pytest.mark.parametrize("kind", ["explore", "user", "feed"])
+def test_post_pages_report_the_next_cursor(app, user, kind):
     ids = add_posts(app, "john", 5)
     with app.app_context():
-        first = keyset_page(posts.explore_query(), None, 2)
+        john = db.session.get(User, user.id)
+
+        def page(before, limit):
+            if kind == "explore":
+                return posts.explore_page(before, limit)
+            if kind == "user":
+                return posts.user_posts_page(john, before, limit)
+            return posts.feed_page(john, before, limit)
+
+        first = page(None, 2)
         assert [p.id for p in first.items] == [ids[4], ids[3]]
         assert first.next_cursor == str(ids[3])
-        last = keyset_page(posts.explore_query(), ids[1], 2)
+        last = page(ids[1], 2)
         assert [p.id for p in last.items] == [ids[0]]
         assert last.next_cursor is None
-        exact = keyset_page(posts.explore_query(), None, 5)
+        exact = page(None, 5)
         assert exact.next_cursor is None

@@ -57,7 +57,7 @@ def create_post(json_data: dict[str, Any]) -> Post:
 @bp.doc(tags=["Posts"], responses=AUTH)
 def list_posts(query_data: dict[str, Any]) -> ResponseReturnValue:
     """List everyone's posts, newest first (explore)."""
-    page = posts.post_page(posts.explore_query(), *page_args(query_data))
+    page = posts.explore_page(*page_args(query_data))
     return post_page_response(page)
 
 
@@ -91,5 +91,5 @@ def delete_post(post_id: int) -> ResponseReturnValue:
 @bp.doc(tags=["Posts"], responses=AUTH)
 def get_feed(query_data: dict[str, Any]) -> ResponseReturnValue:
     """List your posts and those of the people you follow, newest first."""
-    page = posts.post_page(posts.feed_query(current_user()), *page_args(query_data))
+    page = posts.feed_page(current_user(), *page_args(query_data))
     return post_page_response(page)

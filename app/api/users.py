@@ -131,7 +131,7 @@ def get_user(user_id: int) -> UserCard:
 def get_user_posts(user_id: int, query_data: dict[str, Any]) -> ResponseReturnValue:
     """List a user's posts, newest first."""
     user = get_user_or_404(user_id)
-    page = posts.post_page(posts.user_posts_query(user), *page_args(query_data))
+    page = posts.user_posts_page(user, *page_args(query_data))
     return post_page_response(page)
 
 

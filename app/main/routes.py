@@ -70,7 +70,7 @@ def index() -> ResponseReturnValue:
                 flash("Your post is live.", "success")
                 return redirect(url_for("main.index"))
         draft, errors = form.body.data or "", list(form.body.errors)
-    page = posts.post_page(posts.feed_query(current_user), before_arg(), page_size())
+    page = posts.feed_page(current_user, before_arg(), page_size())
     return render_template(
         "main/home.html", page=page, draft=draft, errors=errors, post_max=POST_MAX
     )
@@ -78,7 +78,7 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/explore")
 def explore() -> ResponseReturnValue:
-    page = posts.post_page(posts.explore_query(), before_arg(), page_size())
+    page = posts.explore_page(before_arg(), page_size())
     return render_template("main/explore.html", page=page)
 
 
@@ -142,9 +142,7 @@ def following(username: str) -> ResponseReturnValue:
 
 def profile_context(user: User) -> dict[str, Any]:
     """What the profile page shows besides the user: posts, counts, follow state."""
-    page: Page[Any] = posts.post_page(
-        posts.user_posts_query(user), before_arg(), page_size()
-    )
+    page: Page[Any] = posts.user_posts_page(user, before_arg(), page_size())
     viewer_follows = (
         current_user.is_authenticated
         and current_user.id != user.id
