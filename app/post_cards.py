@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
@@ -85,9 +84,6 @@ class PostCards:
         # our own "5 minutes ago" text and integer ids. (Markup().join would
         # escape each piece again: a twentieth of the page's time.)
         return Markup("".join(out))  # noqa: S704
-
-    def cache_info(self) -> Any:
-        return self._parts.cache_info()
 
 
 def _delete_form_parts(next_url: str) -> list[Markup]:

@@ -6,7 +6,7 @@ from collections.abc import Hashable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 
 from app.db_types import utcnow
 
@@ -53,6 +53,8 @@ def caching_url_for(app: Flask) -> Any:
     built: dict[Hashable, str] = {}
 
     def url_for(endpoint: str, **values: Any) -> str:
+        if not has_request_context():  # e.g. mail rendered by a CLI command
+            return app.url_for(endpoint, **values)
         try:
             key = (request.script_root, endpoint, *sorted(values.items()))
             url = built.get(key)

@@ -297,3 +297,17 @@ def test_cards_follow_renames_and_show_delete_only_to_the_author(
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Post, post_id) is None
+
+
+def test_cached_urls_follow_the_script_root(app, client, make_user):
+    """Behind a proxy that mounts Wren under a prefix, every URL carries it."""
+    make_user("susan")
+    add_post(app, "susan", "hello")
+    plain = client.get("/explore").get_data(as_text=True)
+    mounted = client.get("/explore", environ_overrides={"SCRIPT_NAME": "/wren"})
+    page = mounted.get_data(as_text=True)
+    assert 'href="/user/susan"' in plain
+    assert 'href="/wren/user/susan"' in page
+    assert 'href="/wren/static/css/wren.css"' in page
+    assert 'href="/static/css/wren.css"' not in page
+    assert 'href="/static/css/wren.css"' in plain
