@@ -44,28 +44,11 @@ def parse_cursor(value: str | None) -> int | None:
     return cursor
 
 
-def keyset_ids(
-    query: sa.Select[Any],
-    before: int | None,
-    limit: int,
-    column: ColumnElement[int] | Any = None,
-) -> sa.Select[Any]:
-    """The keys of one page of ``query``, newest first, plus one more.
+def page_of(rows: list[T], limit: int) -> Page[T]:
+    """Cut ``limit + 1`` rows, newest first, into a page and its next cursor.
 
     The extra row tells whether another page exists without a COUNT.
-    Sorting ids alone reads only an index, whereas sorting whole joined rows
-    would read every candidate row (all of a busy author's posts); callers
-    load the rows for these ids afterwards.
     """
-    key = Post.id if column is None else column
-    ids = query.with_only_columns(key)
-    if before is not None:
-        ids = ids.where(key < before)
-    return ids.order_by(key.desc()).limit(limit + 1)
-
-
-def page_of(rows: list[T], limit: int) -> Page[T]:
-    """Cut the ``limit + 1`` rows of :func:`keyset_ids` into a page."""
     if len(rows) > limit:
         items = rows[:limit]
         return Page(items=items, next_cursor=str(items[-1].id))  # type: ignore[attr-defined]
@@ -89,8 +72,14 @@ def keyset_page(
         the ``id`` of the selected object (e.g. ``follows.c.follower_id`` when
         listing followers), because the next cursor is read from ``item.id``.
     """
+    key = Post.id if column is None else column
     entity = query.column_descriptions[0]["entity"]
-    ids = keyset_ids(query, before, limit, column)
+    ids = query.with_only_columns(key)
+    if before is not None:
+        ids = ids.where(key < before)
+    ids = ids.order_by(key.desc()).limit(limit + 1)
+    # Pick the ids first, then load those rows: sorting ids alone reads only
+    # an index, whereas sorting whole rows would read every candidate row.
     rows = list(
         db.session.scalars(
             sa.select(entity)

@@ -53,7 +53,9 @@ def caching_url_for(app: Flask) -> Any:
     built: dict[Hashable, str] = {}
 
     def url_for(endpoint: str, **values: Any) -> str:
-        if not has_request_context():  # e.g. mail rendered by a CLI command
+        # Outside a request (mail rendered by a CLI command) or with options
+        # such as _external, the URL is not just a path: ask Flask.
+        if not has_request_context() or any(n.startswith("_") for n in values):
             return app.url_for(endpoint, **values)
         try:
             key = (request.script_root, endpoint, *sorted(values.items()))
@@ -61,12 +63,9 @@ def caching_url_for(app: Flask) -> Any:
         except TypeError:  # an unhashable value
             return app.url_for(endpoint, **values)
         if url is None:
-            url = app.url_for(endpoint, **values)
-            if any(name.startswith("_") for name in values):
-                return url
             if len(built) >= URL_CACHE_SIZE:
                 built.clear()
-            built[key] = url
+            url = built[key] = app.url_for(endpoint, **values)
         return url
 
     return url_for
