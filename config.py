@@ -89,6 +89,8 @@ class Config:
         self.AVATAR_PROVIDER = env_str("AVATAR_PROVIDER", "gravatar")
         self.PASSWORD_HASH_METHOD = env_str("PASSWORD_HASH_METHOD", "scrypt")
         self.LAST_SEEN_INTERVAL = env_int("LAST_SEEN_INTERVAL", 60)
+        # Rendered pages kept per process (app/page_cache.py); 0 turns it off.
+        self.PAGE_CACHE_SIZE = env_int("PAGE_CACHE_SIZE", 256)
 
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

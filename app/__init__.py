@@ -120,6 +120,10 @@ def register_extensions(app: APIFlask, config: Config) -> None:
     mail.init_app(app)
     bootstrap.init_app(app)
 
+    from app import page_cache
+
+    page_cache.init_app(app)
+
     from app import auth_session
 
     auth_session.init_app(app, login_manager)

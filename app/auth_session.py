@@ -11,13 +11,16 @@ from flask_login import LoginManager, current_user, logout_user
 
 from app.db_types import utcnow
 from app.extensions import db
+from app.generation import GENERATION
 from app.models import User
+from app.page_cache import note_generation
 
 # Endpoints that must not touch the database or the session.
 _QUIET_BLUEPRINTS = {"health"}
 # Built once: Session.get() builds and compiles a fresh query on every call
 # (in an identity map miss, which every request is), which cost twice this.
-_USER_BY_ID = sa.select(User).where(User.id == sa.bindparam("uid"))
+# The content generation comes along for the page cache (app/page_cache.py).
+_USER_BY_ID = sa.select(User, GENERATION).where(User.id == sa.bindparam("uid"))
 
 
 def load_user(user_id: str) -> User | None:
@@ -30,10 +33,11 @@ def load_user(user_id: str) -> User | None:
         uid, version = int(raw_id), int(raw_version)
     except ValueError:
         return None
-    user = db.session.execute(_USER_BY_ID, {"uid": uid}).scalar()
-    if user is None or user.session_version != version:
+    row = db.session.execute(_USER_BY_ID, {"uid": uid}).first()
+    if row is None or row[0].session_version != version:
         return None
-    return user
+    note_generation(row[1])
+    return row[0]
 
 
 def end_browser_session() -> None:
@@ -69,6 +73,11 @@ def touch_last_seen() -> None:
         return
     if current_user.is_authenticated:
         record_activity(current_user._get_current_object())
+
+
+def reader_id() -> int | None:
+    """The logged-in user's id, or None: the pages' cache key."""
+    return current_user.id if current_user.is_authenticated else None
 
 
 def inject_user() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Database models: users, posts, the follows association and API tokens."""
+"""Database models: users, posts, follows, API tokens and the content generation."""
 
 from __future__ import annotations
 
@@ -151,6 +151,18 @@ class Post(db.Model):
 
     def __repr__(self) -> str:
         return f"<Post {self.id} by {self.user_id}>"
+
+
+class ContentGeneration(db.Model):
+    """One row whose value database triggers move on every content change.
+
+    See app/generation.py: the page cache keys on it.
+    """
+
+    __tablename__ = "content_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
 class ApiToken(db.Model):

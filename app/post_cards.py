@@ -23,8 +23,8 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from app.avatars import avatar_for
+from app.page_cache import ago_text
 from app.services.posts import PostView
-from app.templating import ago
 
 CACHE_SIZE = 4096  # about 2 KB each, so under 10 MB per worker
 # Tags, so they cannot come from escaped user text, where "<" is "&lt;".
@@ -74,7 +74,7 @@ class PostCards:
             head, middle, tail = self._parts(
                 post.id, post.body, post.created_at, post.username, post.email, root
             )
-            out += (head, ago(post.created_at), middle)
+            out += (head, ago_text(post.created_at), middle)
             if post.user_id == viewer:
                 if delete_form is None:
                     delete_form = _delete_form_parts(next_url)

@@ -44,7 +44,9 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 LUA = HERE / "check.lua"
 PASSWORD = "wren-demo-password"
-PROXY = {"X-Forwarded-Proto": "https"}
+# As from a TLS proxy; a fixed User-Agent as from one browser (Flask-Login
+# marks a session whose agent changes as not fresh, and saves it again).
+PROXY = {"X-Forwarded-Proto": "https", "User-Agent": "wren-bench"}
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 POST_CARD = '<article class="post card'
 
@@ -94,18 +96,19 @@ def seed(name: str, users: int, posts: int, follows: int, reuse: bool) -> float 
     path = RESULTS / f"wren-{name}.sqlite"
     stamp = RESULTS / f"wren-{name}.json"
     params = {"users": users, "posts": posts, "follows": follows}
-    if reuse and path.exists() and stamp.exists():
-        kept = json.loads(stamp.read_text())
-        if kept.get("params") == params:
-            return kept.get("seconds")  # measured when it was seeded
-    for old in RESULTS.glob(f"wren-{name}.sqlite*"):
-        old.unlink()
     env = {
         "WREN_CONFIG": "development",
         "DATABASE_URL": f"sqlite:///{path}",
         "SECRET_KEY": "seeding",
         "WREN_INSTANCE_PATH": str(RESULTS / "instance"),
     }
+    if reuse and path.exists() and stamp.exists():
+        kept = json.loads(stamp.read_text())
+        if kept.get("params") == params:
+            flask_cli(env, "db", "upgrade")  # a kept database gets new migrations
+            return kept.get("seconds")  # measured when it was seeded
+    for old in RESULTS.glob(f"wren-{name}.sqlite*"):
+        old.unlink()
     flask_cli(env, "db", "upgrade")
     started = time.perf_counter()
     flask_cli(
@@ -152,6 +155,16 @@ def log_in(base: str) -> dict[str, str]:
     if login.status_code != 302 or "/auth/login" in login.headers.get("Location", ""):
         raise RuntimeError(f"login failed: {login.status_code}\n{login.text[:2000]}")
     cookie = cookie_header(page, login)
+    # A browser's first page after login stores the session's new CSRF
+    # secret; wrk sends one fixed cookie, so take that step here.
+    home = requests.get(
+        base + "/",
+        headers={**PROXY, "Cookie": cookie},
+        allow_redirects=False,
+        timeout=10,
+    )
+    home.raise_for_status()
+    cookie = cookie_header(page, login, home)
 
     token = requests.post(
         base + "/api/tokens", auth=("demo1", PASSWORD), headers=PROXY, timeout=10

@@ -18,6 +18,12 @@ from tests.factories import UserFactory
 from tests.statements import count_statements
 
 
+@pytest.fixture
+def app(make_app):
+    """The budget is for rendering a page; a cached page runs fewer still."""
+    return make_app(PAGE_CACHE_SIZE="0")
+
+
 def grow(app, authors: int) -> int:
     """``john`` follows ``authors`` new users who follow him back and post."""
     with app.app_context():

@@ -20,6 +20,12 @@ from tests.test_posts import post_ids
 BUDGET = 6
 
 
+@pytest.fixture
+def app(make_app):
+    """The budget is for rendering a page; a cached page runs fewer still."""
+    return make_app(PAGE_CACHE_SIZE="0")
+
+
 def build_world(app, authors: int, prefix: str = "author") -> None:
     """``viewer`` follows ``authors`` new users and is followed by them; each
     posted once, and ``star`` posted once more per new user."""

@@ -34,6 +34,11 @@ def current_user() -> User:
     return user
 
 
+def reader_id() -> int:
+    """The authenticated user's id: the API's page cache key."""
+    return current_user().id
+
+
 @basic_auth.verify_password
 def verify_password(login: str, password: str) -> User | None:
     if not login or not password:

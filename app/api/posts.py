@@ -7,7 +7,7 @@ from typing import Any
 from apiflask import abort
 from flask.typing import ResponseReturnValue
 
-from app.api.auth import current_user, token_auth
+from app.api.auth import current_user, reader_id, token_auth
 from app.api.routes import (
     BODY_ERRORS,
     bp,
@@ -20,6 +20,7 @@ from app.api.routes import (
 from app.api.schemas import PageQueryIn, PostIn, PostOut, PostPageOut
 from app.api.tokens import BEARER_CHALLENGE
 from app.models import Post
+from app.page_cache import cached_view
 from app.services import posts
 from app.services.errors import DomainError, Forbidden
 
@@ -55,6 +56,7 @@ def create_post(json_data: dict[str, Any]) -> Post:
 @bp.input(PageQueryIn, location="query")
 @bp.output(PostPageOut, example=PAGE_EXAMPLE)
 @bp.doc(tags=["Posts"], responses=AUTH)
+@cached_view(reader_id)
 def list_posts(query_data: dict[str, Any]) -> ResponseReturnValue:
     """List everyone's posts, newest first (explore)."""
     page = posts.explore_page(*page_args(query_data))
@@ -89,6 +91,7 @@ def delete_post(post_id: int) -> ResponseReturnValue:
 @bp.input(PageQueryIn, location="query")
 @bp.output(PostPageOut, example=PAGE_EXAMPLE)
 @bp.doc(tags=["Posts"], responses=AUTH)
+@cached_view(reader_id)
 def get_feed(query_data: dict[str, Any]) -> ResponseReturnValue:
     """List your posts and those of the people you follow, newest first."""
     page = posts.feed_page(current_user(), *page_args(query_data))

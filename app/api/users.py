@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from app.api.auth import current_user, token_auth
+from app.api.auth import current_user, reader_id, token_auth
 from app.api.routes import (
     BODY_ERRORS,
     bp,
@@ -31,6 +31,7 @@ from app.api.schemas import (
 from app.api.tokens import BEARER_CHALLENGE
 from app.extensions import limiter
 from app.models import User
+from app.page_cache import cached_view
 from app.pagination import Page
 from app.ratelimits import register_limits
 from app.services import accounts, posts, social
@@ -128,6 +129,7 @@ def get_user(user_id: int) -> UserCard:
 @bp.input(PageQueryIn, location="query")
 @bp.output(PostPageOut)
 @bp.doc(tags=["Users"], responses=AUTH)
+@cached_view(reader_id)
 def get_user_posts(user_id: int, query_data: dict[str, Any]) -> ResponseReturnValue:
     """List a user's posts, newest first."""
     user = get_user_or_404(user_id)

@@ -17,9 +17,11 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from app.auth_session import reader_id
 from app.extensions import login_manager
 from app.main.forms import PostForm
 from app.models import POST_MAX, User
+from app.page_cache import cached_view
 from app.pagination import Page, parse_cursor
 from app.security import safe_next
 from app.services import DomainError, accounts, posts, social
@@ -52,6 +54,7 @@ def back_to(default: str) -> ResponseReturnValue:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@cached_view(reader_id)
 def index() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         if request.method == "POST":
@@ -77,6 +80,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.get("/explore")
+@cached_view(reader_id)
 def explore() -> ResponseReturnValue:
     page = posts.explore_page(before_arg(), page_size())
     return render_template("main/explore.html", page=page)

@@ -19,7 +19,9 @@ from flask import current_app
 
 from app.db_types import utcnow
 from app.extensions import db
+from app.generation import GENERATION
 from app.models import ApiToken, User
+from app.page_cache import note_generation
 
 TOKEN_BYTES = 32
 # token_urlsafe(32) gives 43 characters; anything far longer is not ours and
@@ -30,8 +32,9 @@ MAX_TOKEN_LENGTH = 128
 # Built once: the statement's cache key is memoised on the object, so the
 # per-request cost is binding two values, not rebuilding the query.
 # Only the owner is loaded: the token row itself is not needed.
+# The content generation comes along for the page cache (app/page_cache.py).
 _LIVE_TOKEN_OWNER = (
-    sa.select(User)
+    sa.select(User, GENERATION)
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(
         ApiToken.token_hash == sa.bindparam("digest"),
@@ -79,7 +82,11 @@ def verify(token: str) -> User | None:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     params = {"digest": digest(token), "now": utcnow()}
-    return db.session.scalar(_LIVE_TOKEN_OWNER, params)
+    row = db.session.execute(_LIVE_TOKEN_OWNER, params).first()
+    if row is None:
+        return None
+    note_generation(row[1])
+    return row[0]
 
 
 def revoke(token: str) -> None:

@@ -1,0 +1,94 @@
+"""The content generation: a number that moves whenever a page could change.
+
+Database triggers add one to ``content_generation.value`` on every insert,
+update or delete of users, posts and follows, in the same transaction as the
+change. So every writer counts, whichever process, node or tool (the web app,
+``flask users``, ``flask seed``, psql) made the change, and a reader that sees
+the same number twice knows nothing a page shows has changed in between.
+The page cache (:mod:`app.page_cache`) keys rendered pages on it.
+
+The row is written by upsert, so a truncated table heals on the next write;
+until then :func:`current` answers None and nothing is cached.
+
+The trigger SQL is also frozen into the migration that added it; change both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import ContentGeneration
+
+TRACKED_TABLES = ("users", "posts", "follows")
+ROW_ID = 1
+
+# One scalar subquery, so a statement that loads the reader can carry the
+# generation along: both then come from the same snapshot.
+GENERATION = (
+    sa.select(ContentGeneration.value)
+    .where(ContentGeneration.id == ROW_ID)
+    .scalar_subquery()
+    .label("content_generation")
+)
+_READ = sa.select(GENERATION)
+
+_BUMP = (
+    "INSERT INTO content_generation (id, value) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET value = content_generation.value + 1"
+)
+
+
+def current() -> int | None:
+    """The generation now, or None when the row is missing."""
+    return db.session.execute(_READ).scalar()
+
+
+def create_triggers_sql(dialect: str) -> list[str]:
+    """Statements that make every change to a tracked table bump the number."""
+    if dialect == "postgresql":
+        # Per statement, not per row: a bulk insert bumps once.
+        out = [
+            "CREATE OR REPLACE FUNCTION wren_bump_generation() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $$ BEGIN {_BUMP}; RETURN NULL; END $$"
+        ]
+        for table in TRACKED_TABLES:
+            out += [
+                f"DROP TRIGGER IF EXISTS wren_generation ON {table}",
+                f"CREATE TRIGGER wren_generation AFTER INSERT OR UPDATE OR DELETE "
+                f"OR TRUNCATE ON {table} FOR EACH STATEMENT "
+                "EXECUTE FUNCTION wren_bump_generation()",
+            ]
+        return out
+    if dialect == "sqlite":
+        out = []
+        for table in TRACKED_TABLES:
+            for event in ("insert", "update", "delete"):
+                name = f"wren_generation_{table}_{event}"
+                out += [
+                    f"DROP TRIGGER IF EXISTS {name}",
+                    f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} "
+                    f"BEGIN {_BUMP}; END",
+                ]
+        return out
+    raise NotImplementedError(f"no generation triggers for {dialect}")
+
+
+def _create_triggers(
+    metadata: sa.MetaData, connection: sa.Connection, **_: Any
+) -> None:
+    if "content_generation" not in metadata.tables:
+        return
+    for statement in create_triggers_sql(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql(
+        "INSERT INTO content_generation (id, value) VALUES (1, 0) "
+        "ON CONFLICT (id) DO NOTHING"
+    )
+
+
+# db.create_all() (the test suite's schema) gets the triggers too; migrations
+# create them in their own step.
+sa.event.listen(db.metadata, "after_create", _create_triggers)
