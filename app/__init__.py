@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from apiflask import APIFlask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.cookie_sessions import RememberingSessionInterface
 from config import BASE_DIR, Config, load_config
 
 __all__ = ["create_app"]
@@ -27,10 +30,31 @@ CSP: dict[str, str | list[str]] = {
 GRAVATAR_ORIGIN = "https://www.gravatar.com"
 
 
+class WrenApp(APIFlask):
+    """APIFlask with one answer remembered.
+
+    Flask asks ensure_sync() about every hook and the view on every request
+    (a dozen times), and each answer inspects the function's code flags;
+    a function's answer never changes, so it is looked up after the first.
+    """
+
+    _SYNC_MEMO_LIMIT = 4096  # hooks and views are a few dozen; never unbounded
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        memo: dict[Any, Callable[..., Any]] = self.__dict__.setdefault("_sync_memo", {})
+        try:
+            return memo[func]
+        except KeyError:
+            result = super().ensure_sync(func)
+            if len(memo) < self._SYNC_MEMO_LIMIT:
+                memo[func] = result
+            return result
+
+
 def create_app(config_name: str | None = None) -> APIFlask:
     """Build the application for ``config_name`` (default: $WREN_CONFIG)."""
     config = load_config(config_name)
-    app = APIFlask(
+    app = WrenApp(
         __name__,
         title="Wren API",
         version="1.0.0",
@@ -41,6 +65,7 @@ def create_app(config_name: str | None = None) -> APIFlask:
         instance_path=str(config.INSTANCE_DIR),
     )
     app.config.from_object(config)
+    app.session_interface = RememberingSessionInterface()
     app.config["WREN_CONFIG"] = config.ENV_NAME
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -89,6 +114,8 @@ def configure_database(app: APIFlask, config: Config) -> None:
     if uri.startswith("sqlite"):
         # The busy timeout is applied per connection in app.database.
         options.setdefault("connect_args", {"timeout": 0})
+        # A file cannot drop the connection: a ping would only cost a query.
+        options["pool_pre_ping"] = False
     elif uri.startswith("postgresql"):
         options.setdefault(
             "connect_args", {"connect_timeout": config.DATABASE_CONNECT_TIMEOUT}

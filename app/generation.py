@@ -1,11 +1,13 @@
 """The content generation: a number that moves whenever a page could change.
 
 Database triggers add one to ``content_generation.value`` on every insert,
-update or delete of users, posts and follows, in the same transaction as the
+update or delete of users, posts, follows and API tokens, in the same transaction as the
 change. So every writer counts, whichever process, node or tool (the web app,
 ``flask users``, ``flask seed``, psql) made the change, and a reader that sees
 the same number twice knows nothing a page shows has changed in between.
-The page cache (:mod:`app.page_cache`) keys rendered pages on it.
+The page cache (:mod:`app.page_cache`) keys rendered pages on it, and the
+reader loaders (app/auth_session.py, app/services/api_tokens.py) key the
+rows they load on it, with :class:`GenerationMemo`.
 
 The row is written by upsert, so a truncated table heals on the next write;
 until then :func:`current` answers None and nothing is cached.
@@ -15,14 +17,18 @@ The trigger SQL is also frozen into the migration that added it; change both.
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
 from app.models import ContentGeneration
 
-TRACKED_TABLES = ("users", "posts", "follows")
+TRACKED_TABLES = ("users", "posts", "follows", "api_tokens")
 ROW_ID = 1
 
 # One scalar subquery, so a statement that loads the reader can carry the
@@ -41,9 +47,86 @@ _BUMP = (
 )
 
 
+_PEEK = "SELECT value FROM content_generation WHERE id = 1"
+
+V = TypeVar("V")
+
+
 def current() -> int | None:
     """The generation now, or None when the row is missing."""
     return db.session.execute(_READ).scalar()
+
+
+def peek() -> int | None:
+    """:func:`current`, on a pooled DBAPI connection of its own.
+
+    This runs on every logged-in request, before anything else reads the
+    database; through the ORM session it cost eight times as much as the
+    query itself (session, transaction, result objects). Errors become
+    SQLAlchemy's own, so a lost database still answers 503.
+    """
+    engine = db.engine
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    try:
+        connection = engine.raw_connection()  # errors here come unwrapped too
+    except dbapi_error as exc:
+        raise sa.exc.DBAPIError.instance(_PEEK, None, exc, dbapi_error) from exc
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(_PEEK)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    except dbapi_error as exc:
+        connection.invalidate()
+        raise sa.exc.DBAPIError.instance(_PEEK, None, exc, dbapi_error) from exc
+    finally:
+        connection.close()
+    return None if row is None else row[0]
+
+
+class GenerationMemo(Generic[V]):
+    """A bounded LRU of values, each good only for the generation it was read at.
+
+    Thread-safe: gthread workers share one per process.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._items: OrderedDict[Hashable, tuple[int, V]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, generation: int | None) -> V | None:
+        if generation is None:
+            return None
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or item[0] != generation:
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+    def put(self, key: Hashable, generation: int | None, value: V) -> None:
+        if generation is None:
+            return
+        with self._lock:
+            self._items[key] = (generation, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def memo(name: str, maxsize: int) -> GenerationMemo[Any]:
+    """The app's memo called ``name``, made on first use."""
+    extensions = current_app.extensions
+    found = extensions.get(name)
+    if found is None:
+        found = extensions.setdefault(name, GenerationMemo(maxsize))
+    return found
 
 
 def create_triggers_sql(dialect: str) -> list[str]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -10,10 +12,13 @@ from flask_login import UserMixin
 from sqlalchemy.orm import (
     Mapped,
     WriteOnlyMapped,
+    make_transient_to_detached,
     mapped_column,
     relationship,
     validates,
 )
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.db_types import UTCDateTime, utcnow
@@ -96,6 +101,31 @@ class User(UserMixin, db.Model):
         self.username_key = value.lower()
         return value
 
+    def snapshot(self) -> tuple[Any, ...]:
+        """Every column's value, for :meth:`from_snapshot`."""
+        columns, _, _ = _user_layout()
+        return tuple(self.__dict__[key] for key in columns)
+
+    @classmethod
+    def from_snapshot(cls, values: tuple[Any, ...]) -> User:
+        """The user as :meth:`snapshot` saw it, in the session as if loaded.
+
+        For a row known to be unchanged since (see app/generation.py): no
+        query, and the object behaves exactly like a loaded one, including
+        later changes and commits.
+        """
+        columns, id_at, manager = _user_layout()
+        session = db.session()
+        existing = session.identity_map.get(identity_key(cls, values[id_at]))
+        if existing is not None:  # a query would return this very object
+            return existing  # type: ignore[no-any-return]
+        user = manager.new_instance()
+        for key, value in zip(columns, values, strict=True):
+            set_committed_value(user, key, value)
+        make_transient_to_detached(user)
+        session.add(user)
+        return user
+
     # Flask-Login: the id carries the session version (see session_version).
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -151,6 +181,18 @@ class Post(db.Model):
 
     def __repr__(self) -> str:
         return f"<Post {self.id} by {self.user_id}>"
+
+
+@cache
+def _user_layout() -> tuple[tuple[str, ...], int, Any]:
+    """User's column keys, where the id is among them, its class manager.
+
+    Asked on first use: inspecting the mapper configures all mappers, which
+    needs every model class defined.
+    """
+    mapper = sa.inspect(User)
+    columns = tuple(attr.key for attr in mapper.column_attrs)
+    return columns, columns.index("id"), mapper.class_manager
 
 
 class ContentGeneration(db.Model):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,9 +38,12 @@ from flask.wrappers import Response
 from flask_wtf.csrf import generate_csrf
 
 from app import generation
+from app.db_types import utcnow
+from app.generation import GenerationMemo
 from app.templating import ago
 
-DEFAULT_SIZE = 256  # pages of about 30 KB: under 10 MB per process
+TOKENS_KEPT = 4096
+MAX_TOKEN_REUSE_SECONDS = 300.0
 
 _SLOT = "wren" + secrets.token_hex(16)
 _CSRF, _AGO = "C", "A"
@@ -52,7 +56,6 @@ Viewer = Callable[[], "int | None"]
 class CachedPage:
     """A rendered body cut at its slots: ``head (kind, text)*``."""
 
-    generation: int | None
     content_type: str
     head: str
     kinds: str
@@ -65,7 +68,6 @@ class CachedPage:
         body: str,
         times: list[datetime],
         content_type: str,
-        generation_: int | None,
     ) -> CachedPage | None:
         """Cut ``body``; None if its slots do not match the times taken."""
         head, *parts = body.split(_SLOT)
@@ -73,7 +75,6 @@ class CachedPage:
         if kinds.count(_AGO) != len(times) or kinds.strip(_CSRF + _AGO):
             return None
         return cls(
-            generation_,
             content_type,
             head,
             kinds,
@@ -87,42 +88,70 @@ class CachedPage:
             return self.head
         out = [self.head]
         times = iter(self.times)
+        now = utcnow()
         token = None
         for kind, rest in zip(self.kinds, self.rests, strict=True):
             if kind == _AGO:
-                out.append(ago(next(times)))
+                out.append(ago(next(times), now))
             else:
-                token = token or generate_csrf()
+                token = token or csrf_token()
                 out.append(token)
             out.append(rest)
         return "".join(out)
 
 
 class PageCache:
-    """A bounded LRU of :class:`CachedPage`, one per process and app."""
+    """The pages of one app in one process, each for the generation it shows.
 
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._pages: OrderedDict[tuple[Any, ...], CachedPage] = OrderedDict()
+    It also keeps each session's signed CSRF token for a few minutes (see
+    :func:`csrf_token`).
+    """
+
+    def __init__(self, maxsize: int, token_reuse_seconds: float) -> None:
+        self.pages: GenerationMemo[CachedPage] = GenerationMemo(maxsize)
+        self.token_reuse_seconds = token_reuse_seconds
+        self._tokens: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self._lock = threading.Lock()  # gthread workers share one cache
 
-    def get(self, key: tuple[Any, ...], generation_: int) -> CachedPage | None:
+    def signed_token(self, secret: str) -> str | None:
+        """A token signed for ``secret`` less than a few minutes ago, if any."""
         with self._lock:
-            page = self._pages.get(key)
-            if page is None or page.generation != generation_:
-                return None
-            self._pages.move_to_end(key)
-            return page
+            known = self._tokens.get(secret)
+        if known is None or time.time() - known[1] >= self.token_reuse_seconds:
+            return None
+        return known[0]
 
-    def put(self, key: tuple[Any, ...], page: CachedPage) -> None:
+    def keep_token(self, secret: str, token: str) -> None:
         with self._lock:
-            self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.maxsize:
-                self._pages.popitem(last=False)
+            self._tokens[secret] = (token, time.time())
+            self._tokens.move_to_end(secret)
+            while len(self._tokens) > TOKENS_KEPT:
+                self._tokens.popitem(last=False)
 
-    def __len__(self) -> int:
-        return len(self._pages)
+
+def csrf_token() -> str:
+    """Flask-WTF's generate_csrf(), reusing a session's token for a while.
+
+    Flask-WTF signs the session's CSRF secret afresh for every request, an
+    HMAC and two base64 passes. A signed token stays valid for the whole
+    WTF_CSRF_TIME_LIMIT whichever request made it, so a page from the cache
+    takes one signed in the last few minutes (a twelfth of the limit, at
+    most five minutes): it still has over nine tenths of its life ahead.
+    """
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field in g:
+        return g.get(field)
+    cache: PageCache | None = current_app.extensions.get("wren_page_cache")
+    secret = session.get(field)
+    if cache is not None and isinstance(secret, str):
+        token = cache.signed_token(secret)
+        if token is not None:
+            setattr(g, field, token)
+            return token
+    token = generate_csrf()
+    if cache is not None:
+        cache.keep_token(session[field], token)
+    return token
 
 
 def ago_text(value: datetime) -> str:
@@ -159,20 +188,20 @@ def cached_view(viewer: Viewer) -> Callable[[Callable[..., Any]], Callable[..., 
             reader = viewer()
             current = g.get("wren_generation")
             if current is None:
-                current = generation.current()
+                current = generation.peek()
                 if current is None:  # the row is gone: cache nothing
                     return view(*args, **kwargs)
             key = (request.script_root, request.full_path, reader)
-            page = cache.get(key, current)
+            page = cache.pages.get(key, current)
             if page is not None:
                 return current_app.response_class(
                     page.fill(), content_type=page.content_type
                 )
-            response, page = _render(view, args, kwargs, current)
+            response, page = _render(view, args, kwargs)
             if page is None:  # could not be cut at its slots: render plainly
                 return view(*args, **kwargs)
             if _cacheable(response):
-                cache.put(key, page)
+                cache.pages.put(key, current, page)
             return response
 
         return wrapper
@@ -181,7 +210,7 @@ def cached_view(viewer: Viewer) -> Callable[[Callable[..., Any]], Callable[..., 
 
 
 def _render(
-    view: Callable[..., Any], args: Any, kwargs: Any, generation_: int
+    view: Callable[..., Any], args: Any, kwargs: Any
 ) -> tuple[Response, CachedPage | None]:
     """Run ``view`` with slots for the per-request values, then fill them.
 
@@ -201,9 +230,7 @@ def _render(
             setattr(g, field, real_token)
     if response.direct_passthrough or response.is_streamed:
         return response, None
-    page = CachedPage.cut(
-        response.get_data(as_text=True), times, response.content_type, generation_
-    )
+    page = CachedPage.cut(response.get_data(as_text=True), times, response.content_type)
     if page is not None and page.kinds:
         response.set_data(page.fill())
     return response, page
@@ -218,4 +245,6 @@ def _cacheable(response: Response) -> bool:
 def init_app(app: Flask) -> None:
     size = app.config["PAGE_CACHE_SIZE"]
     if size > 0:
-        app.extensions["wren_page_cache"] = PageCache(size)
+        limit = app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
+        reuse = min(MAX_TOKEN_REUSE_SECONDS, limit / 12) if limit else 300.0
+        app.extensions["wren_page_cache"] = PageCache(size, reuse)

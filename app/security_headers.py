@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, make_response, request
+from flask import Flask, make_response
 from flask.wrappers import Response
 
 Policy = dict[str, str | list[str]]
@@ -48,6 +48,33 @@ def content_security_policy(
     return decorator
 
 
+class SecurityHeadersMiddleware:
+    """Add the fixed headers to each response that does not set its own.
+
+    A WSGI wrapper, not an after_request hook: it appends prebuilt pairs to
+    the header list, where a hook went through Werkzeug's header object one
+    name at a time. It sits inside ProxyFix, so the URL scheme it reads for
+    HSTS is the one the trusted proxy reported.
+    """
+
+    def __init__(self, wsgi_app: Any, fixed: dict[str, str], *, hsts: bool) -> None:
+        self.wsgi_app = wsgi_app
+        self.fixed = list(fixed.items())
+        self.with_hsts = [*self.fixed, ("Strict-Transport-Security", HSTS)]
+        self.hsts = hsts
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        secure = self.hsts and environ.get("wsgi.url_scheme") == "https"
+        extra = self.with_hsts if secure else self.fixed
+
+        def start(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            present = {name.lower() for name, _ in headers}
+            headers.extend(p for p in extra if p[0].lower() not in present)
+            return start_response(status, headers, *exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
 def init_app(app: Flask, policy: Policy, *, hsts: bool) -> None:
     """Add the headers to every response of ``app``.
 
@@ -62,12 +89,6 @@ def init_app(app: Flask, policy: Policy, *, hsts: bool) -> None:
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "Permissions-Policy": "browsing-topics=()",
     }
-
-    @app.after_request
-    def add_security_headers(response: Response) -> Response:
-        headers = response.headers
-        for name, value in fixed.items():
-            headers.setdefault(name, value)
-        if hsts and request.is_secure:
-            headers["Strict-Transport-Security"] = HSTS
-        return response
+    app.wsgi_app = SecurityHeadersMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, fixed, hsts=hsts
+    )

@@ -28,9 +28,9 @@ def human_utc(value: datetime) -> str:
 _UNITS = (("year", 365 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
 
 
-def ago(value: datetime) -> str:
+def ago(value: datetime, now: datetime | None = None) -> str:
     """Say "5 minutes ago": the text shown until the browser localises it."""
-    seconds = (utcnow() - value).total_seconds()
+    seconds = ((now or utcnow()) - value).total_seconds()
     for unit, size in _UNITS:
         if seconds >= size:
             n = int(seconds // size)

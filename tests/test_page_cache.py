@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 from itsdangerous import URLSafeTimedSerializer
 
-from app import page_cache
+from app import generation, page_cache
 from app.db_types import utcnow
 from app.extensions import db
 from app.generation import current
@@ -53,22 +53,39 @@ def reader(app, client, auth, make_user):
     return {"john": john, "jane": jane}
 
 
+@pytest.fixture
+def peeks(monkeypatch) -> list[int | None]:
+    """Each read of the generation (it goes past SQLAlchemy's events)."""
+    seen: list[int | None] = []
+    real = generation.peek
+
+    def counted() -> int | None:
+        seen.append(real())
+        return seen[-1]
+
+    monkeypatch.setattr(generation, "peek", counted)
+    return seen
+
+
 def page(client, path: str = "/") -> str:
     response = client.get(path)
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
 
-def test_a_page_is_rendered_once_then_served_with_one_statement(app, client, reader):
+def test_a_page_is_rendered_once_then_served_from_one_small_read(
+    app, client, reader, peeks
+):
     first = page(client)
     assert "first words" in first
+    peeks.clear()
     with count_statements(app) as statements:
         again = page(client)
-    # Only the reader's row (with the generation) is read: no posts query.
-    assert len(statements) == 1, statements
-    assert "content_generation" in statements[0]
+    # The generation is read once; the reader and the page come from memory.
+    assert statements == []
+    assert len(peeks) == 1
     assert again == first
-    assert len(app.extensions["wren_page_cache"]) == 1
+    assert len(app.extensions["wren_page_cache"].pages) == 1
 
 
 def test_slot_markers_never_reach_the_reader(app, client, reader):
@@ -140,7 +157,7 @@ def test_each_browser_gets_its_own_csrf_token_from_a_shared_page(
     AuthActions(laptop).login("john")
     AuthActions(phone).login("john")
     laptop_page, phone_page = page(laptop), page(phone)
-    assert len(app.extensions["wren_page_cache"]) == 1
+    assert len(app.extensions["wren_page_cache"].pages) == 1
     laptop_token, phone_token = csrf_from(laptop.get("/")), csrf_from(phone.get("/"))
     assert laptop_token
     assert phone_token
@@ -172,7 +189,8 @@ def test_relative_times_are_worked_out_on_every_request(
         db.session.commit()
     assert "5 minutes ago" in page(client)
     later = utcnow() + timedelta(hours=2)
-    monkeypatch.setattr("app.templating.utcnow", lambda: later)
+    # The page comes from the cache now; its times are worked out there.
+    monkeypatch.setattr("app.page_cache.utcnow", lambda: later)
     body = page(client)
     assert "2 hours ago" in body
     assert "5 minutes ago" not in body
@@ -196,28 +214,34 @@ def test_pages_differ_per_reader_and_per_url(app, client, reader, make_user):
     assert "Unfollow" not in as_nobody
     page(client, "/explore")
     page(client, "/explore?before=1000")
-    assert len(app.extensions["wren_page_cache"]) == 4
+    assert len(app.extensions["wren_page_cache"].pages) == 4
 
 
-def test_anonymous_pages_are_cached_and_follow_changes(app, reader, other_process):
+def test_anonymous_pages_are_cached_and_follow_changes(
+    app, reader, other_process, peeks
+):
     stranger = app.test_client()
     assert "first words" in page(stranger, "/explore")
+    peeks.clear()
     with count_statements(app) as statements:
         page(stranger, "/explore")
-    assert len(statements) == 1  # the generation alone
+    assert statements == []
+    assert len(peeks) == 1
     with other_process.begin() as conn:
         conn.execute(sa.text("DELETE FROM posts"))
     assert "first words" not in page(stranger, "/explore")
 
 
-def test_the_api_feed_is_cached_and_follows_changes(app, client, reader, other_process):
+def test_the_api_feed_is_cached_and_follows_changes(app, reader, other_process, peeks):
     client = app.test_client()  # an API client sends no session cookie
     token = obtain_token(client, "john")
     first = client.get("/api/feed", headers=bearer(token))
     assert [p["body"] for p in first.get_json()["items"]] == ["first words"]
+    peeks.clear()
     with count_statements(app) as statements:
         again = client.get("/api/feed", headers=bearer(token))
-    assert len(statements) == 1
+    assert statements == []  # the token's owner came from memory too
+    assert len(peeks) == 1
     assert again.get_json() == first.get_json()
     assert again.headers["Content-Type"] == "application/json"
     with other_process.begin() as conn:
@@ -236,14 +260,14 @@ def test_a_missing_generation_row_turns_caching_off(app, client, reader, other_p
     with other_process.begin() as conn:
         conn.execute(sa.text("DELETE FROM content_generation"))
     assert "first words" in page(client)
-    assert len(app.extensions["wren_page_cache"]) == 0
+    assert len(app.extensions["wren_page_cache"].pages) == 0
     # The next write puts the row back, and caching resumes.
     with other_process.begin() as conn:
         conn.execute(sa.text("DELETE FROM posts"))
     with app.app_context():
         assert current() == 1
     assert "first words" not in page(client)
-    assert len(app.extensions["wren_page_cache"]) == 1
+    assert len(app.extensions["wren_page_cache"].pages) == 1
 
 
 def test_the_cache_is_bounded(make_app):
@@ -251,7 +275,7 @@ def test_the_cache_is_bounded(make_app):
     client = app.test_client()
     for path in ("/explore", "/explore?a=1", "/explore?a=2", "/explore?a=3"):
         page(client, path)
-    assert len(app.extensions["wren_page_cache"]) == 2
+    assert len(app.extensions["wren_page_cache"].pages) == 2
 
 
 def test_size_zero_turns_the_cache_off(make_app):
@@ -276,3 +300,73 @@ def test_post_ids_on_a_cached_feed_follow_deletes_made_in_the_app(
         mine_id = mine.id
     auth.post_form(f"/post/{mine_id}/delete", {}, page="/")
     assert post_ids(client.get("/")) == [i for i in ids if i != mine_id]
+
+
+# The reader's row and a token's owner are also kept in memory while the
+# generation stands still; every change to them must still count at once.
+
+
+def test_a_password_changed_elsewhere_ends_the_session_at_once(
+    app, client, reader, other_process
+):
+    assert "first words" in page(client)
+    page(client)  # the reader now comes from memory
+    with other_process.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE users SET session_version = session_version + 1 "
+                "WHERE id = :john"
+            ),
+            {"john": reader["john"].id},
+        )
+    response = client.get("/settings/profile")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
+def test_an_account_deleted_elsewhere_is_logged_out_at_once(
+    app, client, reader, other_process
+):
+    page(client)
+    page(client)
+    with other_process.begin() as conn:
+        conn.execute(
+            sa.text("DELETE FROM users WHERE id = :john"), {"john": reader["john"].id}
+        )
+    assert client.get("/settings/profile").status_code == 302
+
+
+def test_a_reader_from_memory_can_still_change_their_account(app, client, reader, auth):
+    page(client)
+    page(client)
+    response = auth.post_form(
+        "/settings/profile", {"username": "johnny", "about_me": "new here"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        row = db.session.execute(
+            sa.text("SELECT username, about_me FROM users WHERE id = :id"),
+            {"id": reader["john"].id},
+        ).one()
+    assert tuple(row) == ("johnny", "new here")
+    assert ">johnny<" in page(client)
+
+
+def test_a_token_revoked_elsewhere_stops_working_at_once(app, reader, other_process):
+    api = app.test_client()
+    token = obtain_token(api, "john")
+    for _ in range(2):  # the owner now comes from memory
+        assert api.get("/api/feed", headers=bearer(token)).status_code == 200
+    with other_process.begin() as conn:
+        conn.execute(sa.text("DELETE FROM api_tokens"))
+    assert api.get("/api/feed", headers=bearer(token)).status_code == 401
+
+
+def test_a_remembered_token_still_expires(app, reader, monkeypatch):
+    api = app.test_client()
+    token = obtain_token(api, "john")
+    for _ in range(2):
+        assert api.get("/api/feed", headers=bearer(token)).status_code == 200
+    later = utcnow() + timedelta(days=400)
+    monkeypatch.setattr("app.services.api_tokens.utcnow", lambda: later)
+    assert api.get("/api/feed", headers=bearer(token)).status_code == 401

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from app import generation
 from app.db_types import utcnow
 from app.extensions import db
 from app.generation import GENERATION
@@ -33,14 +34,12 @@ MAX_TOKEN_LENGTH = 128
 # per-request cost is binding two values, not rebuilding the query.
 # Only the owner is loaded: the token row itself is not needed.
 # The content generation comes along for the page cache (app/page_cache.py).
-_LIVE_TOKEN_OWNER = (
-    sa.select(User, GENERATION)
+_TOKEN_OWNER = (
+    sa.select(User, ApiToken.expires_at, GENERATION)
     .join(ApiToken, ApiToken.user_id == User.id)
-    .where(
-        ApiToken.token_hash == sa.bindparam("digest"),
-        ApiToken.expires_at > sa.bindparam("now", type_=ApiToken.expires_at.type),
-    )
+    .where(ApiToken.token_hash == sa.bindparam("digest"))
 )
+OWNERS_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -77,16 +76,32 @@ def issue(user: User) -> IssuedToken:
 def verify(token: str) -> User | None:
     """Return the owner of a live token, or None.
 
-    One indexed lookup: the token row by digest, joined to its user.
+    One indexed lookup: the token row by digest, joined to its user. The
+    answer is kept while the content generation stands still, which the
+    tokens table moves too (issue, revoke, expiry clean-up), as does any
+    change to the user; then the lookup is only the read of that number.
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    params = {"digest": digest(token), "now": utcnow()}
-    row = db.session.execute(_LIVE_TOKEN_OWNER, params).first()
-    if row is None:
-        return None
-    note_generation(row[1])
-    return row[0]
+    key = digest(token)
+    owners = generation.memo("wren_token_owners", OWNERS_KEPT)
+    now = generation.peek()
+    known = owners.get(key, now)
+    if known is not None:
+        values, expires_at = known
+        if expires_at <= utcnow():
+            return None
+        user = User.from_snapshot(values)
+    else:
+        row = db.session.execute(_TOKEN_OWNER, {"digest": key}).first()
+        if row is None:
+            return None
+        user, expires_at, now = row
+        owners.put(key, now, (user.snapshot(), expires_at))
+        if expires_at <= utcnow():
+            return None
+    note_generation(now)
+    return user
 
 
 def revoke(token: str) -> None:

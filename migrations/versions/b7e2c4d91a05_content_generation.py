@@ -18,7 +18,7 @@ down_revision = '6ad64c156dd8'
 branch_labels = None
 depends_on = None
 
-TABLES = ("users", "posts", "follows")
+TABLES = ("users", "posts", "follows", "api_tokens")
 BUMP = (
     "INSERT INTO content_generation (id, value) VALUES (1, 1) "
     "ON CONFLICT (id) DO UPDATE SET value = content_generation.value + 1"

@@ -1,0 +1,71 @@
+"""Flask's signed-cookie sessions, verifying each distinct cookie once.
+
+A browser sends the same session cookie on request after request, and
+Flask checked its HMAC signature and decoded its JSON every time, building
+a new serializer for each. Here the serializer is built once per secret key,
+and a verified cookie's contents are remembered (a bounded LRU per process),
+so the next request with the same cookie only checks its age again.
+
+Only cookies whose values are plain strings, numbers, booleans or None are
+remembered: a session holding lists (flashed messages) could be changed in
+place by a request, and would then no longer match its cookie.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+REMEMBERED = 2048
+_PLAIN = (str, int, float, bool, type(None))
+
+
+class RememberingSessionInterface(SecureCookieSessionInterface):
+    def __init__(self, size: int = REMEMBERED) -> None:
+        self.size = size
+        self._keys: tuple[Any, ...] | None = None
+        self._serializer: URLSafeTimedSerializer | None = None
+        self._verified: OrderedDict[str, tuple[dict[str, Any], float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if keys != self._keys:
+            serializer = super().get_signing_serializer(app)
+            with self._lock:
+                self._keys, self._serializer = keys, serializer
+                self._verified.clear()  # a rotated key must verify again
+        return self._serializer
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = app.permanent_session_lifetime.total_seconds()
+        with self._lock:
+            known = self._verified.get(value)
+            if known is not None:
+                self._verified.move_to_end(value)
+        if known is not None and time.time() - known[1] <= max_age:
+            return self.session_class(known[0])
+        try:
+            data, signed_at = serializer.loads(
+                value, max_age=int(max_age), return_timestamp=True
+            )
+        except BadSignature:
+            return self.session_class()
+        if isinstance(data, dict) and all(isinstance(v, _PLAIN) for v in data.values()):
+            with self._lock:
+                self._verified[value] = (dict(data), signed_at.timestamp())
+                while len(self._verified) > self.size:
+                    self._verified.popitem(last=False)
+        return self.session_class(data)
