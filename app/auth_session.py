@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_login import LoginManager, current_user, logout_user
 
 from app import generation
@@ -17,8 +17,9 @@ from app.models import User
 from app.page_cache import note_generation
 
 USER_ROWS_KEPT = 4096
-# Endpoints that must not touch the database or the session.
-_QUIET_BLUEPRINTS = {"health"}
+# Health checks must not touch the database or the session; the API records
+# activity when it checks a token (app/api/auth.py).
+_NOT_TRACKED_HERE = {"health", "api"}
 # Built once: Session.get() builds and compiles a fresh query on every call
 # (in an identity map miss, which every request is), which cost twice this.
 # The content generation comes along for the page cache (app/page_cache.py).
@@ -49,19 +50,62 @@ def current_user_row(uid: int) -> User | None:
     unchanged row: the one cheap read of the number replaces the ORM query.
     The number is read first, before anything else the request reads.
     """
-    rows = generation.memo("wren_user_rows", USER_ROWS_KEPT)
-    now = generation.peek()
-    values = rows.get(uid, now)
+    values = _remembered_row(uid)
     if values is not None:
-        note_generation(now)
         return User.from_snapshot(values)
     row = db.session.execute(_USER_BY_ID, {"uid": uid}).first()
     if row is None:
         return None
     user, read_at = row
-    rows.put(uid, read_at, user.snapshot())
+    _user_rows().put(uid, read_at, user.snapshot())
     note_generation(read_at)
     return user
+
+
+def _user_rows() -> generation.GenerationMemo[tuple[Any, ...]]:
+    return generation.memo("wren_user_rows", USER_ROWS_KEPT)
+
+
+def _remembered_row(uid: int) -> tuple[Any, ...] | None:
+    """User ``uid``'s row if it is known at the current generation."""
+    rows = _user_rows()
+    now = g.get("wren_generation")
+    if now is None:
+        now = generation.peek()
+    values = rows.get(uid, now)
+    if values is not None:
+        note_generation(now)
+    return values
+
+
+def session_reader() -> tuple[Any, ...] | None:
+    """The session's user's row from memory, without building a User.
+
+    For pages served from the cache, which need only the reader's id and
+    last_seen: the check is the one load_user makes (the row exists and the
+    session's version is current), against a row known unchanged since it was
+    read. Anything else (no ``_user_id`` in the session, as when a
+    remember-me cookie must restore it, or a row not in memory) answers None,
+    and the caller goes through Flask-Login as usual. Skipped this way:
+    Flask-Login's "basic" session protection, which only marks a session not
+    fresh, and does so on the next request that loads the user.
+    """
+    if "wren_reader" in g:
+        return g.wren_reader
+    found = None
+    user_id = session.get("_user_id")
+    if isinstance(user_id, str):
+        try:
+            raw_id, raw_version = user_id.split(":", 1)
+            uid, version = int(raw_id), int(raw_version)
+        except ValueError:
+            uid = version = None
+        if uid is not None:
+            values = _remembered_row(uid)
+            if values is not None and User.field(values, "session_version") == version:
+                found = values
+    g.wren_reader = found
+    return found
 
 
 def end_browser_session() -> None:
@@ -79,10 +123,10 @@ def record_activity(user: User) -> None:
 
     Pages and the API both call this, so a busy user costs one write a minute.
     """
+    if not _last_seen_is_stale(user.last_seen):
+        return
     now = utcnow()
     threshold = now - timedelta(seconds=current_app.config["LAST_SEEN_INTERVAL"])
-    if user.last_seen > threshold:
-        return
     # A conditional UPDATE so concurrent requests write at most once.
     db.session.execute(
         sa.update(User)
@@ -92,15 +136,26 @@ def record_activity(user: User) -> None:
     db.session.commit()
 
 
+def _last_seen_is_stale(last_seen: datetime) -> bool:
+    interval = timedelta(seconds=current_app.config["LAST_SEEN_INTERVAL"])
+    return last_seen <= utcnow() - interval
+
+
 def touch_last_seen() -> None:
-    if request.blueprint in _QUIET_BLUEPRINTS or request.endpoint == "static":
+    if request.blueprint in _NOT_TRACKED_HERE or request.endpoint == "static":
         return
+    reader = session_reader()
+    if reader is not None and not _last_seen_is_stale(User.field(reader, "last_seen")):
+        return  # nothing to write, and no User built
     if current_user.is_authenticated:
         record_activity(current_user._get_current_object())
 
 
 def reader_id() -> int | None:
     """The logged-in user's id, or None: the pages' cache key."""
+    reader = session_reader()
+    if reader is not None:
+        return User.field(reader, "id")  # type: ignore[no-any-return]
     return current_user.id if current_user.is_authenticated else None
 
 

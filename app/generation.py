@@ -58,20 +58,19 @@ def current() -> int | None:
 
 
 def peek() -> int | None:
-    """:func:`current`, on a pooled DBAPI connection of its own.
+    """:func:`current`, on a DBAPI connection kept for it (one per thread).
 
     This runs on every logged-in request, before anything else reads the
-    database; through the ORM session it cost eight times as much as the
-    query itself (session, transaction, result objects). Errors become
-    SQLAlchemy's own, so a lost database still answers 503.
+    database. Through the ORM session it cost eight times the query itself
+    (session, transaction, result objects), and a pool checkout per request
+    still doubled it. Errors become SQLAlchemy's own, so a lost database
+    still answers 503, and the connection is dropped and made afresh.
     """
     engine = db.engine
+    kept = _PeekConnections.of(engine)
     dbapi_error = engine.dialect.loaded_dbapi.Error
     try:
-        connection = engine.raw_connection()  # errors here come unwrapped too
-    except dbapi_error as exc:
-        raise sa.exc.DBAPIError.instance(_PEEK, None, exc, dbapi_error) from exc
-    try:
+        connection = kept.connection()
         cursor = connection.cursor()
         try:
             cursor.execute(_PEEK)
@@ -79,11 +78,64 @@ def peek() -> int | None:
         finally:
             cursor.close()
     except dbapi_error as exc:
-        connection.invalidate()
+        kept.drop()
         raise sa.exc.DBAPIError.instance(_PEEK, None, exc, dbapi_error) from exc
-    finally:
-        connection.close()
     return None if row is None else row[0]
+
+
+class _PeekConnections:
+    """Pool connections checked out for good, one per thread, in autocommit.
+
+    Autocommit, so a kept PostgreSQL connection never idles in a transaction.
+    Each is invalidated (closed, never reused) when its engine is disposed.
+    """
+
+    _by_engine: dict[int, _PeekConnections] = {}
+    _guard = threading.Lock()
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.local = threading.local()
+        self.all: list[Any] = []
+        self.lock = threading.Lock()
+        sa.event.listen(engine, "engine_disposed", self.close_all)
+
+    @classmethod
+    def of(cls, engine: sa.Engine) -> _PeekConnections:
+        found = cls._by_engine.get(id(engine))
+        if found is None or found.engine is not engine:
+            with cls._guard:
+                found = cls._by_engine[id(engine)] = cls(engine)
+        return found
+
+    def connection(self) -> Any:
+        fairy = getattr(self.local, "fairy", None)
+        if fairy is None:
+            fairy = self.engine.raw_connection()
+            self.engine.dialect.set_isolation_level(
+                fairy.dbapi_connection, "AUTOCOMMIT"
+            )
+            self.local.fairy = fairy
+            with self.lock:
+                self.all.append(fairy)
+        return fairy.dbapi_connection
+
+    def drop(self) -> None:
+        fairy = getattr(self.local, "fairy", None)
+        self.local.fairy = None
+        if fairy is not None:
+            with self.lock:
+                self.all.remove(fairy)
+            fairy.invalidate()
+
+    def close_all(self, _engine: sa.Engine) -> None:
+        with self.lock:
+            kept, self.all = self.all, []
+        for fairy in kept:
+            fairy.invalidate()
+        self.local = threading.local()
+        with self._guard:
+            self._by_engine.pop(id(self.engine), None)
 
 
 class GenerationMemo(Generic[V]):

@@ -103,28 +103,46 @@ class User(UserMixin, db.Model):
 
     def snapshot(self) -> tuple[Any, ...]:
         """Every column's value, for :meth:`from_snapshot`."""
-        columns, _, _ = _user_layout()
+        columns, _, _, _ = _user_layout()
         return tuple(self.__dict__[key] for key in columns)
 
+    @staticmethod
+    def field(values: tuple[Any, ...], name: str) -> Any:
+        """One column's value from a :meth:`snapshot`."""
+        _, _, _, at = _user_layout()
+        return values[at[name]]
+
     @classmethod
-    def from_snapshot(cls, values: tuple[Any, ...]) -> User:
+    def from_snapshot(cls, values: tuple[Any, ...], *, attach: bool = True) -> User:
         """The user as :meth:`snapshot` saw it, in the session as if loaded.
 
         For a row known to be unchanged since (see app/generation.py): no
         query, and the object behaves exactly like a loaded one, including
-        later changes and commits.
+        later changes and commits. With ``attach=False`` it is left detached
+        (its columns readable) until :meth:`attach` puts it in the session.
         """
-        columns, id_at, manager = _user_layout()
-        session = db.session()
-        existing = session.identity_map.get(identity_key(cls, values[id_at]))
-        if existing is not None:  # a query would return this very object
-            return existing  # type: ignore[no-any-return]
+        columns, id_at, manager, _ = _user_layout()
+        if attach:
+            existing = _in_session(values[id_at])
+            if existing is not None:
+                return existing
         user = manager.new_instance()
         for key, value in zip(columns, values, strict=True):
             set_committed_value(user, key, value)
         make_transient_to_detached(user)
-        session.add(user)
+        if attach:
+            db.session.add(user)
         return user
+
+    def attach(self) -> User:
+        """This user in this request's session; see from_snapshot."""
+        if not sa.inspect(self).detached:
+            return self
+        existing = _in_session(self.id)
+        if existing is not None:  # loaded meanwhile, say as a followee
+            return existing
+        db.session.add(self)
+        return self
 
     # Flask-Login: the id carries the session version (see session_version).
     def get_id(self) -> str:
@@ -183,16 +201,23 @@ class Post(db.Model):
         return f"<Post {self.id} by {self.user_id}>"
 
 
+def _in_session(uid: int) -> User | None:
+    """The session's own User ``uid``, if it has one: a query would return it."""
+    found = db.session().identity_map.get(identity_key(User, uid))
+    return found  # type: ignore[no-any-return]
+
+
 @cache
-def _user_layout() -> tuple[tuple[str, ...], int, Any]:
-    """User's column keys, where the id is among them, its class manager.
+def _user_layout() -> tuple[tuple[str, ...], int, Any, dict[str, int]]:
+    """User's column keys, the id's place, its class manager, every place.
 
     Asked on first use: inspecting the mapper configures all mappers, which
     needs every model class defined.
     """
     mapper = sa.inspect(User)
     columns = tuple(attr.key for attr in mapper.column_attrs)
-    return columns, columns.index("id"), mapper.class_manager
+    places = {name: at for at, name in enumerate(columns)}
+    return columns, places["id"], mapper.class_manager, places
 
 
 class ContentGeneration(db.Model):

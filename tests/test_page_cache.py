@@ -19,7 +19,7 @@ from app import generation, page_cache
 from app.db_types import utcnow
 from app.extensions import db
 from app.generation import current
-from app.models import Post, follows
+from app.models import Post, User, follows
 from tests.api_helpers import bearer, obtain_token
 from tests.conftest import CSRF_RE, AuthActions, csrf_from
 from tests.statements import count_statements
@@ -370,3 +370,59 @@ def test_a_remembered_token_still_expires(app, reader, monkeypatch):
     later = utcnow() + timedelta(days=400)
     monkeypatch.setattr("app.services.api_tokens.utcnow", lambda: later)
     assert api.get("/api/feed", headers=bearer(token)).status_code == 401
+
+
+def test_a_page_from_the_cache_builds_no_user(app, client, reader, monkeypatch):
+    page(client)
+    page(client)  # the reader's row is now in memory
+
+    def refuse(*_args):
+        raise AssertionError("a User was built for a cached page")
+
+    monkeypatch.setattr(User, "from_snapshot", classmethod(refuse))
+    assert "first words" in page(client)
+
+
+def test_readers_of_cached_pages_still_update_last_seen(
+    app, client, reader, monkeypatch
+):
+    page(client)
+    page(client)
+    later = utcnow() + timedelta(minutes=5)
+    monkeypatch.setattr("app.auth_session.utcnow", lambda: later)
+    assert "first words" in page(client)
+    with app.app_context():
+        seen = db.session.get(User, reader["john"].id).last_seen
+    assert seen == later
+
+
+def test_a_cached_feed_is_not_shown_after_a_password_change_elsewhere(
+    app, client, reader, other_process
+):
+    assert "first words" in page(client)
+    page(client)
+    with other_process.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE users SET session_version = session_version + 1"),
+        )
+    body = page(client)
+    assert "first words" not in body
+    assert 'action="/auth/logout"' not in body
+
+
+def test_a_token_owner_from_memory_can_change_their_account(app, reader):
+    api = app.test_client()
+    token = obtain_token(api, "john")
+    for _ in range(2):  # the owner now comes from memory, detached
+        assert api.get("/api/feed", headers=bearer(token)).status_code == 200
+    response = api.patch(
+        "/api/me", json={"about_me": "from the api"}, headers=bearer(token)
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, reader["john"].id).about_me == "from the api"
+    # The same user loaded twice in one request (as the followee) is one object.
+    me = reader["john"].id
+    api.get("/api/feed", headers=bearer(token))
+    again = api.put(f"/api/me/following/{me}", headers=bearer(token))
+    assert again.status_code == 422

@@ -31,12 +31,13 @@ def current_user() -> User:
     user = token_auth.current_user or basic_auth.current_user
     if not isinstance(user, User):
         raise RuntimeError("current_user() outside an authenticated API view")
-    return user
+    return user.attach()  # a token's owner may come from memory, detached
 
 
 def reader_id() -> int:
     """The authenticated user's id: the API's page cache key."""
-    return current_user().id
+    user = token_auth.current_user or basic_auth.current_user
+    return user.id  # type: ignore[no-any-return]  # no session needed for this
 
 
 @basic_auth.verify_password

@@ -53,10 +53,10 @@ def create_post(json_data: dict[str, Any]) -> Post:
 
 @bp.get("/posts")
 @bp.auth_required(token_auth)
+@cached_view(reader_id)  # a hit skips parsing: only 200s are kept
 @bp.input(PageQueryIn, location="query")
 @bp.output(PostPageOut, example=PAGE_EXAMPLE)
 @bp.doc(tags=["Posts"], responses=AUTH)
-@cached_view(reader_id)
 def list_posts(query_data: dict[str, Any]) -> ResponseReturnValue:
     """List everyone's posts, newest first (explore)."""
     page = posts.explore_page(*page_args(query_data))
@@ -88,10 +88,10 @@ def delete_post(post_id: int) -> ResponseReturnValue:
 
 @bp.get("/feed")
 @bp.auth_required(token_auth)
+@cached_view(reader_id)  # a hit skips parsing: only 200s are kept
 @bp.input(PageQueryIn, location="query")
 @bp.output(PostPageOut, example=PAGE_EXAMPLE)
 @bp.doc(tags=["Posts"], responses=AUTH)
-@cached_view(reader_id)
 def get_feed(query_data: dict[str, Any]) -> ResponseReturnValue:
     """List your posts and those of the people you follow, newest first."""
     page = posts.feed_page(current_user(), *page_args(query_data))

@@ -126,10 +126,10 @@ def get_user(user_id: int) -> UserCard:
 
 @bp.get("/users/<int:user_id>/posts")
 @bp.auth_required(token_auth)
+@cached_view(reader_id)  # a hit skips parsing: only 200s are kept
 @bp.input(PageQueryIn, location="query")
 @bp.output(PostPageOut)
 @bp.doc(tags=["Users"], responses=AUTH)
-@cached_view(reader_id)
 def get_user_posts(user_id: int, query_data: dict[str, Any]) -> ResponseReturnValue:
     """List a user's posts, newest first."""
     user = get_user_or_404(user_id)

@@ -91,7 +91,9 @@ def verify(token: str) -> User | None:
         values, expires_at = known
         if expires_at <= utcnow():
             return None
-        user = User.from_snapshot(values)
+        # Left detached: a page from the cache needs only the id, and
+        # app.api.auth.current_user() attaches it for views that do more.
+        user = User.from_snapshot(values, attach=False)
     else:
         row = db.session.execute(_TOKEN_OWNER, {"digest": key}).first()
         if row is None:
