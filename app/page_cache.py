@@ -4,10 +4,12 @@ A feed page is the same for a reader until someone posts, deletes, follows,
 unfollows or edits an account, and every such write moves the content
 generation (:mod:`app.generation`). So a view decorated with
 :func:`cached_view` renders once per (reader, URL, generation) and each
-process keeps the result in a small LRU. A request checks the generation
-before using a page: for a logged-in reader it comes with the same statement
-that loads the reader, so a hit costs no extra query. Writes from any
-process, node or tool move the number, so nothing is ever served stale.
+process keeps the result in a small LRU. A request reads the generation
+once, before anything else it reads (:func:`app.generation.peek`), and a
+reader known at that generation comes from memory too
+(:func:`app.auth_session.session_reader`), so a hit runs that one small
+query and nothing else. Writes from any process, node or tool move the
+number, so nothing is ever served stale.
 
 Two things in a page differ per request and are spliced in on every use:
 
@@ -164,19 +166,19 @@ def ago_text(value: datetime) -> str:
 
 
 def note_generation(value: int | None) -> None:
-    """Record the generation read with the reader; see :func:`cached_view`."""
+    """Record the generation this request read first; see :func:`cached_view`."""
     g.wren_generation = value
 
 
 def cached_view(viewer: Viewer) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Serve a GET view from the page cache; ``viewer`` names the reader.
 
-    ``viewer`` runs first: it loads the reader, and the loader notes the
-    generation with :func:`note_generation` from the same statement. An
-    anonymous reader costs one small query for it. Either way the number is
-    read before anything the page shows, so a page may be newer than the
-    generation it is filed under but never older; a newer one only means the
-    next request misses, as the number has moved on by then.
+    ``viewer`` runs first: finding the reader reads the generation and
+    notes it with :func:`note_generation` (for an anonymous reader it is
+    read here). Either way the number is read before anything the page
+    shows, so a page may be newer than the generation it is filed under but
+    never older; a newer one only means the next request misses, as the
+    number has moved on by then.
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -80,6 +80,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--reuse", action="store_true", help="keep seeded databases from a last run"
     )
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="PAGE_CACHE_SIZE=0: every page rendered, for comparison",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.large_users, args.large_posts = 1_000, 20_000
@@ -253,7 +258,10 @@ def measure_hello(args: argparse.Namespace, workers: int) -> dict[str, Any]:
 
 def measure_wren(args: argparse.Namespace, db: Path, workers: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    with LiveServer(server_env(db), workers=workers) as srv:
+    env = server_env(db)
+    if args.no_page_cache:
+        env["PAGE_CACHE_SIZE"] = "0"
+    with LiveServer(env, workers=workers) as srv:
         creds = log_in(srv.url)
         for name, (path, markers, auth) in ENDPOINTS.items():
             headers = dict(PROXY)
@@ -322,6 +330,7 @@ def summarise(
             "small": {"users": args.small_users, "posts": args.small_posts},
             "large": {"users": args.large_users, "posts": args.large_posts},
             "follows_per_user": args.follows,
+            "page_cache": not args.no_page_cache,
         },
         "seed_seconds": seeds,
         "hello": hello,
