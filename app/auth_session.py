@@ -118,19 +118,19 @@ def end_browser_session() -> None:
     logout_user()
 
 
-def record_activity(user: User) -> None:
-    """Move ``user.last_seen`` to now, at most once per LAST_SEEN_INTERVAL.
+def record_activity(user_id: int, last_seen: datetime) -> None:
+    """Move the user's ``last_seen`` to now, at most once per LAST_SEEN_INTERVAL.
 
     Pages and the API both call this, so a busy user costs one write a minute.
     """
-    if not _last_seen_is_stale(user.last_seen):
+    if not _last_seen_is_stale(last_seen):
         return
     now = utcnow()
     threshold = now - timedelta(seconds=current_app.config["LAST_SEEN_INTERVAL"])
     # A conditional UPDATE so concurrent requests write at most once.
     db.session.execute(
         sa.update(User)
-        .where(User.id == user.id, User.last_seen <= threshold)
+        .where(User.id == user_id, User.last_seen <= threshold)
         .values(last_seen=now)
     )
     db.session.commit()
@@ -148,7 +148,7 @@ def touch_last_seen() -> None:
     if reader is not None and not _last_seen_is_stale(User.field(reader, "last_seen")):
         return  # nothing to write, and no User built
     if current_user.is_authenticated:
-        record_activity(current_user._get_current_object())
+        record_activity(current_user.id, current_user.last_seen)
 
 
 def reader_id() -> int | None:

@@ -113,36 +113,24 @@ class User(UserMixin, db.Model):
         return values[at[name]]
 
     @classmethod
-    def from_snapshot(cls, values: tuple[Any, ...], *, attach: bool = True) -> User:
+    def from_snapshot(cls, values: tuple[Any, ...]) -> User:
         """The user as :meth:`snapshot` saw it, in the session as if loaded.
 
         For a row known to be unchanged since (see app/generation.py): no
         query, and the object behaves exactly like a loaded one, including
-        later changes and commits. With ``attach=False`` it is left detached
-        (its columns readable) until :meth:`attach` puts it in the session.
+        later changes and commits.
         """
         columns, id_at, manager, _ = _user_layout()
-        if attach:
-            existing = _in_session(values[id_at])
-            if existing is not None:
-                return existing
+        session = db.session()
+        existing = session.identity_map.get(identity_key(cls, values[id_at]))
+        if existing is not None:  # a query would return this very object
+            return existing  # type: ignore[no-any-return]
         user = manager.new_instance()
         for key, value in zip(columns, values, strict=True):
             set_committed_value(user, key, value)
         make_transient_to_detached(user)
-        if attach:
-            db.session.add(user)
+        session.add(user)
         return user
-
-    def attach(self) -> User:
-        """This user in this request's session; see from_snapshot."""
-        if not sa.inspect(self).detached:
-            return self
-        existing = _in_session(self.id)
-        if existing is not None:  # loaded meanwhile, say as a followee
-            return existing
-        db.session.add(self)
-        return self
 
     # Flask-Login: the id carries the session version (see session_version).
     def get_id(self) -> str:
@@ -199,12 +187,6 @@ class Post(db.Model):
 
     def __repr__(self) -> str:
         return f"<Post {self.id} by {self.user_id}>"
-
-
-def _in_session(uid: int) -> User | None:
-    """The session's own User ``uid``, if it has one: a query would return it."""
-    found = db.session().identity_map.get(identity_key(User, uid))
-    return found  # type: ignore[no-any-return]
 
 
 @cache

@@ -426,3 +426,16 @@ def test_a_token_owner_from_memory_can_change_their_account(app, reader):
     api.get("/api/feed", headers=bearer(token))
     again = api.put(f"/api/me/following/{me}", headers=bearer(token))
     assert again.status_code == 422
+
+
+def test_an_api_page_from_the_cache_builds_no_user(app, reader, monkeypatch):
+    api = app.test_client()
+    token = obtain_token(api, "john")
+    for _ in range(2):
+        assert api.get("/api/feed", headers=bearer(token)).status_code == 200
+
+    def refuse(*_args):
+        raise AssertionError("a User was built for a cached API page")
+
+    monkeypatch.setattr(User, "from_snapshot", classmethod(refuse))
+    assert api.get("/api/feed", headers=bearer(token)).status_code == 200

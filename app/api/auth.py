@@ -28,16 +28,21 @@ token_auth = HTTPTokenAuth(
 
 def current_user() -> User:
     """The user the request authenticated as (inside a protected view)."""
-    user = token_auth.current_user or basic_auth.current_user
-    if not isinstance(user, User):
+    found = token_auth.current_user or basic_auth.current_user
+    if isinstance(found, api_tokens.TokenOwner):
+        return found.user()
+    if not isinstance(found, User):
         raise RuntimeError("current_user() outside an authenticated API view")
-    return user.attach()  # a token's owner may come from memory, detached
+    return found
 
 
 def reader_id() -> int:
-    """The authenticated user's id: the API's page cache key."""
-    user = token_auth.current_user or basic_auth.current_user
-    return user.id  # type: ignore[no-any-return]  # no session needed for this
+    """The authenticated user's id: the API's page cache key.
+
+    A page from the cache needs nothing more, so no User is built for it.
+    """
+    found = token_auth.current_user or basic_auth.current_user
+    return found.id  # type: ignore[no-any-return]
 
 
 @basic_auth.verify_password
@@ -48,11 +53,11 @@ def verify_password(login: str, password: str) -> User | None:
 
 
 @token_auth.verify_token
-def verify_token(token: str) -> User | None:
-    user = api_tokens.verify(token)
-    if user is not None:
-        record_activity(user)
-    return user
+def verify_token(token: str) -> api_tokens.TokenOwner | None:
+    owner = api_tokens.verify(token)
+    if owner is not None:
+        record_activity(owner.id, owner.last_seen)
+    return owner
 
 
 @basic_auth.error_processor
