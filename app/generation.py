@@ -1,16 +1,17 @@
 """The content generation: a number that moves whenever a page could change.
 
 Database triggers add one to ``content_generation.value`` on every insert,
-update or delete of users, posts, follows and API tokens, in the same transaction as the
-change. So every writer counts, whichever process, node or tool (the web app,
-``flask users``, ``flask seed``, psql) made the change, and a reader that sees
-the same number twice knows nothing a page shows has changed in between.
+update or delete of users, posts, follows and API tokens, in the same
+transaction as the change. So every writer counts, whichever process, node
+or tool (the web app, ``flask users``, ``flask seed``, psql) made the change,
+and a reader that sees the same number twice knows nothing a page shows has
+changed in between.
 The page cache (:mod:`app.page_cache`) keys rendered pages on it, and the
 reader loaders (app/auth_session.py, app/services/api_tokens.py) key the
 rows they load on it, with :class:`GenerationMemo`.
 
 The row is written by upsert, so a truncated table heals on the next write;
-until then :func:`current` answers None and nothing is cached.
+until then :func:`peek` answers None and nothing is cached.
 
 The trigger SQL is also frozen into the migration that added it; change both.
 """
@@ -39,7 +40,6 @@ GENERATION = (
     .scalar_subquery()
     .label("content_generation")
 )
-_READ = sa.select(GENERATION)
 
 _BUMP = (
     "INSERT INTO content_generation (id, value) VALUES (1, 1) "
@@ -52,13 +52,10 @@ _PEEK = "SELECT value FROM content_generation WHERE id = 1"
 V = TypeVar("V")
 
 
-def current() -> int | None:
-    """The generation now, or None when the row is missing."""
-    return db.session.execute(_READ).scalar()
-
-
 def peek() -> int | None:
-    """:func:`current`, on a DBAPI connection kept for it (one per thread).
+    """The generation now (None if the row is missing).
+
+    Read on a DBAPI connection kept for it, one per thread.
 
     This runs on every logged-in request, before anything else reads the
     database. Through the ORM session it cost eight times the query itself

@@ -33,8 +33,8 @@ MAX_TOKEN_LENGTH = 128
 
 # Built once: the statement's cache key is memoised on the object, so the
 # per-request cost is binding two values, not rebuilding the query.
-# Only the owner is loaded: the token row itself is not needed.
-# The content generation comes along for the page cache (app/page_cache.py).
+# Only the owner and the token's expiry are loaded, with the content
+# generation they were read at (see verify).
 _TOKEN_OWNER = (
     sa.select(User, ApiToken.expires_at, GENERATION)
     .join(ApiToken, ApiToken.user_id == User.id)
