@@ -18,8 +18,9 @@ The trigger SQL is also frozen into the migration that added it; change both.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Hashable
 from typing import Any, Generic, TypeVar
 
@@ -55,46 +56,54 @@ V = TypeVar("V")
 def peek() -> int | None:
     """The generation now (None if the row is missing).
 
-    Read on a DBAPI connection kept for it, one per thread.
-
-    This runs on every logged-in request, before anything else reads the
-    database. Through the ORM session it cost eight times the query itself
-    (session, transaction, result objects), and a pool checkout per request
-    still doubled it. Errors become SQLAlchemy's own, so a lost database
-    still answers 503, and the connection is dropped and made afresh.
+    This runs on every request that shows a reader's data, before anything
+    else reads the database. Through the ORM session it cost eight times the
+    query itself (session, transaction, result objects), and a pool checkout
+    per request still doubled it, so it runs on connections kept for it.
+    Errors become SQLAlchemy's own, so a lost database still answers 503.
     """
     engine = db.engine
     kept = _PeekConnections.of(engine)
     dbapi_error = engine.dialect.loaded_dbapi.Error
-    try:
-        connection = kept.connection()
-        cursor = connection.cursor()
+    while True:
         try:
-            cursor.execute(_PEEK)
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-    except dbapi_error as exc:
-        kept.drop()
-        raise sa.exc.DBAPIError.instance(_PEEK, None, exc, dbapi_error) from exc
-    return None if row is None else row[0]
+            connection, reused = kept.take()
+        except dbapi_error as exc:  # connecting: the pool does not wrap these
+            raise sa.exc.DBAPIError.instance(_PEEK, None, exc, dbapi_error) from exc
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(_PEEK)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except dbapi_error as exc:
+            kept.discard(connection)
+            if reused:  # it died while idle (a database restart): try a new one
+                continue
+            raise sa.exc.DBAPIError.instance(_PEEK, None, exc, dbapi_error) from exc
+        kept.give_back(connection)
+        return None if row is None else row[0]
 
 
 class _PeekConnections:
-    """Pool connections checked out for good, one per thread, in autocommit.
+    """A few connections for peek(), outside the engine's pool, in autocommit.
 
+    Taken and given back per call (a deque: no lock, no pool events), so
+    there are never more than the calls running at once, and threads that
+    come and go (the threaded dev server) leave nothing behind. Detached
+    from the pool, so they never use up the pool the ORM session draws on.
     Autocommit, so a kept PostgreSQL connection never idles in a transaction.
-    Each is invalidated (closed, never reused) when its engine is disposed.
+    Closed when the engine is disposed.
     """
 
+    IDLE_KEPT = 4
     _by_engine: dict[int, _PeekConnections] = {}
     _guard = threading.Lock()
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        self.local = threading.local()
-        self.all: list[Any] = []
-        self.lock = threading.Lock()
+        self.idle: deque[Any] = deque()
         sa.event.listen(engine, "engine_disposed", self.close_all)
 
     @classmethod
@@ -105,32 +114,30 @@ class _PeekConnections:
                 found = cls._by_engine[id(engine)] = cls(engine)
         return found
 
-    def connection(self) -> Any:
-        fairy = getattr(self.local, "fairy", None)
-        if fairy is None:
-            fairy = self.engine.raw_connection()
-            self.engine.dialect.set_isolation_level(
-                fairy.dbapi_connection, "AUTOCOMMIT"
-            )
-            self.local.fairy = fairy
-            with self.lock:
-                self.all.append(fairy)
-        return fairy.dbapi_connection
+    def take(self) -> tuple[Any, bool]:
+        """A connection, and whether it was used before."""
+        try:
+            return self.idle.pop(), True
+        except IndexError:
+            pass
+        fairy = self.engine.raw_connection()  # with the app's connect hooks
+        fairy.detach()
+        self.engine.dialect.set_isolation_level(fairy.dbapi_connection, "AUTOCOMMIT")
+        return fairy, False
 
-    def drop(self) -> None:
-        fairy = getattr(self.local, "fairy", None)
-        self.local.fairy = None
-        if fairy is not None:
-            with self.lock:
-                self.all.remove(fairy)
-            fairy.invalidate()
+    def give_back(self, fairy: Any) -> None:
+        if len(self.idle) < self.IDLE_KEPT:
+            self.idle.append(fairy)
+        else:
+            fairy.close()
+
+    def discard(self, fairy: Any) -> None:
+        with contextlib.suppress(Exception):  # it is broken already
+            fairy.close()
 
     def close_all(self, _engine: sa.Engine) -> None:
-        with self.lock:
-            kept, self.all = self.all, []
-        for fairy in kept:
-            fairy.invalidate()
-        self.local = threading.local()
+        while self.idle:
+            self.discard(self.idle.pop())
         with self._guard:
             self._by_engine.pop(id(self.engine), None)
 

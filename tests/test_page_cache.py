@@ -7,6 +7,7 @@ content generation that the database triggers move.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -438,3 +439,19 @@ def test_an_api_page_from_the_cache_builds_no_user(app, reader, monkeypatch):
 
     monkeypatch.setattr(User, "from_snapshot", classmethod(refuse))
     assert api.get("/api/feed", headers=bearer(token)).status_code == 200
+
+
+def test_requests_on_short_lived_threads_leave_no_connection_checked_out(app, reader):
+    """The threaded dev server runs each request on a thread of its own."""
+    statuses: list[int] = []
+
+    def one_request() -> None:
+        statuses.append(app.test_client().get("/explore").status_code)
+
+    for _ in range(12):
+        thread = threading.Thread(target=one_request)
+        thread.start()
+        thread.join()
+    assert statuses == [200] * 12
+    with app.app_context():
+        assert db.engine.pool.checkedout() == 0
