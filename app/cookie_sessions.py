@@ -18,8 +18,12 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from flask import Flask, Request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Request, Response
+from flask.sessions import (
+    SecureCookieSession,
+    SecureCookieSessionInterface,
+    SessionMixin,
+)
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 REMEMBERED = 2048
@@ -47,6 +51,8 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
+        if "HTTP_COOKIE" not in request.environ:  # API clients send none
+            return self.session_class()
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
@@ -69,3 +75,19 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
                 while len(self._verified) > self.size:
                     self._verified.popitem(last=False)
         return self.session_class(data)
+
+    def save_session(
+        self, app: Flask, session: SessionMixin, response: Response
+    ) -> None:
+        """Flask's, returning early when no cookie is to be written.
+
+        Flask works out all seven cookie settings before it looks whether it
+        will write the cookie; most responses do not.
+        """
+        if not session.modified and not (
+            session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
+        ):
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
