@@ -10,7 +10,9 @@
    the HTTPS redirect all stay on), logs in demo1 through the real form and
    gets an API token with HTTP Basic;
 3. measures with wrk the logged-in home feed, /explore, /user/demo2 and
-   GET /api/feed, and bench/hello.py under the identical gunicorn command;
+   GET /api/feed, and bench/hello.py under the identical gunicorn command
+   before the first and after every endpoint (see Yardstick): each endpoint
+   is compared with the hello-world runs on either side of it;
    a wrk script counts every answer that is not 2xx or lacks the page's real
    content (a login redirect or an empty page counts as a failure);
 4. prints a JSON summary and writes results.json and chart.svg to
@@ -246,17 +248,35 @@ def server_env(db: Path | None) -> dict[str, str]:
     return env
 
 
-def measure_hello(args: argparse.Namespace, workers: int) -> dict[str, Any]:
-    env = server_env(None)
-    with LiveServer(env, workers=workers, app="bench.hello:app", ready_path="/") as srv:
-        url = srv.url + "/"
-        wrk(args, url, ["Hello, World!"], PROXY, args.warmup)
-        result = wrk(args, url, ["Hello, World!"], PROXY, args.duration)
-        result["rss_mb"] = rss_mb(srv)
-    return result
+class Yardstick:
+    """Flask's hello world, measured again between every two Wren measurements.
+
+    This machine's speed drifts by a third within one run (other tenants of
+    the host); a ratio to a hello-world rps measured minutes earlier measured
+    the drift as much as the app. Each endpoint is compared with the mean of
+    the hello-world runs just before and just after it. Its server idles
+    meanwhile, as the Wren server does while hello world is measured.
+    """
+
+    def __init__(self, args: argparse.Namespace, server: LiveServer) -> None:
+        self.args = args
+        self.url = server.url + "/"
+        self.runs: list[dict[str, Any]] = []
+
+    def measure(self) -> dict[str, Any]:
+        markers = ["Hello, World!"]
+        wrk(self.args, self.url, markers, PROXY, self.args.warmup)
+        result = wrk(self.args, self.url, markers, PROXY, self.args.duration)
+        self.runs.append(result)
+        return result
+
+    def last(self) -> dict[str, Any]:
+        return self.runs[-1] if self.runs else self.measure()
 
 
-def measure_wren(args: argparse.Namespace, db: Path, workers: int) -> dict[str, Any]:
+def measure_wren(
+    args: argparse.Namespace, db: Path, workers: int, yardstick: Yardstick
+) -> dict[str, Any]:
     results: dict[str, Any] = {}
     env = server_env(db)
     if args.no_page_cache:
@@ -269,8 +289,12 @@ def measure_wren(args: argparse.Namespace, db: Path, workers: int) -> dict[str, 
                 headers["Cookie"] = creds["cookie"]
             else:
                 headers["Authorization"] = f"Bearer {creds['token']}"
+            before = yardstick.last()
             wrk(args, srv.url + path, markers, headers, args.warmup)
-            results[name] = wrk(args, srv.url + path, markers, headers, args.duration)
+            result = wrk(args, srv.url + path, markers, headers, args.duration)
+            after = yardstick.measure()
+            result["hello_rps"] = round((before["rps"] + after["rps"]) / 2, 1)
+            results[name] = result
         results["rss_mb"] = rss_mb(srv)
     return results
 
@@ -287,7 +311,7 @@ def summarise(
     for name in ENDPOINTS:
         small, large = runs["small"][name], runs["large"][name]
         fractions = {
-            size: round(runs[size][name]["rps"] / hello["rps"], 3)
+            size: round(runs[size][name]["rps"] / runs[size][name]["hello_rps"], 3)
             for size in ("small", "large")
         }
         ratio = round(large["p50_ms"] / small["p50_ms"], 2) if small["p50_ms"] else None
@@ -363,22 +387,26 @@ def main(argv: list[str] | None = None) -> int:
         ),
     }
     print(f"seeded: {seeds}", file=sys.stderr)
-    before = measure_hello(args, workers)
-    print(f"hello: {before['rps']} rps", file=sys.stderr)
+    hello_env = server_env(None)
     runs = {}
-    for size in ("small", "large"):
-        runs[size] = measure_wren(args, RESULTS / f"wren-{size}.sqlite", workers)
-        print(f"{size}: done", file=sys.stderr)
-    # Hello world again at the end: the yardstick is the mean of both runs, so
-    # a machine that got busier or quieter meanwhile shows and counts less.
-    after = measure_hello(args, workers)
+    with LiveServer(
+        hello_env, workers=workers, app="bench.hello:app", ready_path="/"
+    ) as hello_server:
+        yardstick = Yardstick(args, hello_server)
+        for size in ("small", "large"):
+            db = RESULTS / f"wren-{size}.sqlite"
+            runs[size] = measure_wren(args, db, workers, yardstick)
+            print(f"{size}: done", file=sys.stderr)
+        hello_rss = rss_mb(hello_server)
+    every = yardstick.runs
     hello = {
-        **before,
-        "rps": round((before["rps"] + after["rps"]) / 2, 1),
-        "runs": [before, after],
+        **every[0],
+        "rps": round(sum(r["rps"] for r in every) / len(every), 1),
+        "runs": every,
+        "rss_mb": hello_rss,
     }
     for key in ("non2xx", "marker_missing", "socket_errors"):
-        hello[key] = before[key] + after[key]
+        hello[key] = sum(r[key] for r in every)
 
     summary = summarise(args, workers, seeds, hello, runs)
     (RESULTS / "results.json").write_text(json.dumps(summary, indent=2) + "\n")
