@@ -14,7 +14,6 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.generation import GENERATION
 from app.models import User
-from app.page_cache import note_generation
 
 USER_ROWS_KEPT = 4096
 # Health checks must not touch the database or the session; the API records
@@ -31,15 +30,23 @@ def load_user(user_id: str) -> User | None:
 
     A stale version means the password changed since the session began.
     """
-    try:
-        raw_id, raw_version = user_id.split(":", 1)
-        uid, version = int(raw_id), int(raw_version)
-    except ValueError:
+    parsed = _parse_user_id(user_id)
+    if parsed is None:
         return None
+    uid, version = parsed
     user = current_user_row(uid)
     if user is None or user.session_version != version:
         return None
     return user
+
+
+def _parse_user_id(user_id: str) -> tuple[int, int] | None:
+    """``"12:3"`` (see User.get_id) -> ``(12, 3)``; None for anything else."""
+    try:
+        raw_id, raw_version = user_id.split(":", 1)
+        return int(raw_id), int(raw_version)
+    except ValueError:
+        return None
 
 
 def current_user_row(uid: int) -> User | None:
@@ -58,7 +65,7 @@ def current_user_row(uid: int) -> User | None:
         return None
     user, read_at = row
     _user_rows().put(uid, read_at, user.snapshot())
-    note_generation(read_at)
+    generation.note(read_at)
     return user
 
 
@@ -67,15 +74,8 @@ def _user_rows() -> generation.GenerationMemo[tuple[Any, ...]]:
 
 
 def _remembered_row(uid: int) -> tuple[Any, ...] | None:
-    """User ``uid``'s row if it is known at the current generation."""
-    rows = _user_rows()
-    now = g.get("wren_generation")
-    if now is None:
-        now = generation.peek()
-    values = rows.get(uid, now)
-    if values is not None:
-        note_generation(now)
-    return values
+    """User ``uid``'s row if it is known at the request's generation."""
+    return _user_rows().get(uid, generation.for_request())
 
 
 def session_reader() -> tuple[Any, ...] | None:
@@ -94,16 +94,12 @@ def session_reader() -> tuple[Any, ...] | None:
         return g.wren_reader
     found = None
     user_id = session.get("_user_id")
-    if isinstance(user_id, str):
-        try:
-            raw_id, raw_version = user_id.split(":", 1)
-            uid, version = int(raw_id), int(raw_version)
-        except ValueError:
-            uid = version = None
-        if uid is not None:
-            values = _remembered_row(uid)
-            if values is not None and User.field(values, "session_version") == version:
-                found = values
+    parsed = _parse_user_id(user_id) if isinstance(user_id, str) else None
+    if parsed is not None:
+        uid, version = parsed
+        values = _remembered_row(uid)
+        if values is not None and User.field(values, "session_version") == version:
+            found = values
     g.wren_reader = found
     return found
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from typing import Any
 
 from flask import Flask, Request, Response
@@ -26,16 +25,17 @@ from flask.sessions import (
 )
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from app.lru import BoundedLRU
+
 REMEMBERED = 2048
 _PLAIN = (str, int, float, bool, type(None))
 
 
 class RememberingSessionInterface(SecureCookieSessionInterface):
     def __init__(self, size: int = REMEMBERED) -> None:
-        self.size = size
         self._keys: tuple[Any, ...] | None = None
         self._serializer: URLSafeTimedSerializer | None = None
-        self._verified: OrderedDict[str, tuple[dict[str, Any], float]] = OrderedDict()
+        self._verified: BoundedLRU[tuple[dict[str, Any], float]] = BoundedLRU(size)
         self._lock = threading.Lock()
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
@@ -57,10 +57,7 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         if not value:
             return self.session_class()
         max_age = app.permanent_session_lifetime.total_seconds()
-        with self._lock:
-            known = self._verified.get(value)
-            if known is not None:
-                self._verified.move_to_end(value)
+        known = self._verified.get(value)
         if known is not None and time.time() - known[1] <= max_age:
             return self.session_class(known[0])
         try:
@@ -70,10 +67,7 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         except BadSignature:
             return self.session_class()
         if isinstance(data, dict) and all(isinstance(v, _PLAIN) for v in data.values()):
-            with self._lock:
-                self._verified[value] = (dict(data), signed_at.timestamp())
-                while len(self._verified) > self.size:
-                    self._verified.popitem(last=False)
+            self._verified.put(value, (dict(data), signed_at.timestamp()))
         return self.session_class(data)
 
     def save_session(

@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Hashable
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 
 from app.extensions import db
+from app.lru import BoundedLRU
 from app.models import ContentGeneration
 
 TRACKED_TABLES = ("users", "posts", "follows", "api_tokens")
@@ -51,6 +52,24 @@ _BUMP = (
 _PEEK = "SELECT value FROM content_generation WHERE id = 1"
 
 V = TypeVar("V")
+_NOTED = "wren_generation"  # in flask.g: the generation this request goes by
+
+
+def for_request() -> int | None:
+    """The generation this request goes by: :func:`peek` once, then noted.
+
+    Anything the request shows must be read after this number, so that a
+    page or row is never older than the generation it is filed under (a newer
+    one only means the next request misses, as the number has moved on).
+    """
+    if _NOTED not in g:
+        setattr(g, _NOTED, peek())
+    return g.get(_NOTED)
+
+
+def note(value: int | None) -> None:
+    """Go by ``value``, read in the same statement as rows just loaded."""
+    setattr(g, _NOTED, value)
 
 
 def peek() -> int | None:
@@ -143,34 +162,22 @@ class _PeekConnections:
 
 
 class GenerationMemo(Generic[V]):
-    """A bounded LRU of values, each good only for the generation it was read at.
-
-    Thread-safe: gthread workers share one per process.
-    """
+    """A bounded LRU of values, each good only for the generation it was read at."""
 
     def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._items: OrderedDict[Hashable, tuple[int, V]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: BoundedLRU[tuple[int, V]] = BoundedLRU(maxsize)
 
     def get(self, key: Hashable, generation: int | None) -> V | None:
         if generation is None:
             return None
-        with self._lock:
-            item = self._items.get(key)
-            if item is None or item[0] != generation:
-                return None
-            self._items.move_to_end(key)
-            return item[1]
+        item = self._items.get(key)
+        if item is None or item[0] != generation:
+            return None
+        return item[1]
 
     def put(self, key: Hashable, generation: int | None, value: V) -> None:
-        if generation is None:
-            return
-        with self._lock:
-            self._items[key] = (generation, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
+        if generation is not None:
+            self._items.put(key, (generation, value))
 
     def __len__(self) -> int:
         return len(self._items)

@@ -103,14 +103,14 @@ class User(UserMixin, db.Model):
 
     def snapshot(self) -> tuple[Any, ...]:
         """Every column's value, for :meth:`from_snapshot`."""
-        columns, _, _, _ = _user_layout()
+        columns, _, _ = _user_layout()
         return tuple(self.__dict__[key] for key in columns)
 
     @staticmethod
     def field(values: tuple[Any, ...], name: str) -> Any:
         """One column's value from a :meth:`snapshot`."""
-        _, _, _, at = _user_layout()
-        return values[at[name]]
+        _, _, places = _user_layout()
+        return values[places[name]]
 
     @classmethod
     def from_snapshot(cls, values: tuple[Any, ...]) -> User:
@@ -120,9 +120,9 @@ class User(UserMixin, db.Model):
         query, and the object behaves exactly like a loaded one, including
         later changes and commits.
         """
-        columns, id_at, manager, _ = _user_layout()
+        columns, manager, places = _user_layout()
         session = db.session()
-        existing = session.identity_map.get(identity_key(cls, values[id_at]))
+        existing = session.identity_map.get(identity_key(cls, values[places["id"]]))
         if existing is not None:  # a query would return this very object
             return existing  # type: ignore[no-any-return]
         user = manager.new_instance()
@@ -190,8 +190,8 @@ class Post(db.Model):
 
 
 @cache
-def _user_layout() -> tuple[tuple[str, ...], int, Any, dict[str, int]]:
-    """User's column keys, the id's place, its class manager, every place.
+def _user_layout() -> tuple[tuple[str, ...], Any, dict[str, int]]:
+    """User's column keys, its class manager, and each key's place.
 
     Asked on first use: inspecting the mapper configures all mappers, which
     needs every model class defined.
@@ -199,7 +199,7 @@ def _user_layout() -> tuple[tuple[str, ...], int, Any, dict[str, int]]:
     mapper = sa.inspect(User)
     columns = tuple(attr.key for attr in mapper.column_attrs)
     places = {name: at for at, name in enumerate(columns)}
-    return columns, places["id"], mapper.class_manager, places
+    return columns, mapper.class_manager, places
 
 
 class ContentGeneration(db.Model):

@@ -26,9 +26,7 @@ Only the body is cached: status, headers and cookies are built per request.
 from __future__ import annotations
 
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +40,7 @@ from flask_wtf.csrf import generate_csrf
 from app import generation
 from app.db_types import utcnow
 from app.generation import GenerationMemo
+from app.lru import BoundedLRU
 from app.templating import ago
 
 TOKENS_KEPT = 4096
@@ -112,23 +111,17 @@ class PageCache:
     def __init__(self, maxsize: int, token_reuse_seconds: float) -> None:
         self.pages: GenerationMemo[CachedPage] = GenerationMemo(maxsize)
         self.token_reuse_seconds = token_reuse_seconds
-        self._tokens: OrderedDict[str, tuple[str, float]] = OrderedDict()
-        self._lock = threading.Lock()  # gthread workers share one cache
+        self._tokens: BoundedLRU[tuple[str, float]] = BoundedLRU(TOKENS_KEPT)
 
     def signed_token(self, secret: str) -> str | None:
         """A token signed for ``secret`` less than a few minutes ago, if any."""
-        with self._lock:
-            known = self._tokens.get(secret)
+        known = self._tokens.get(secret)
         if known is None or time.time() - known[1] >= self.token_reuse_seconds:
             return None
         return known[0]
 
     def keep_token(self, secret: str, token: str) -> None:
-        with self._lock:
-            self._tokens[secret] = (token, time.time())
-            self._tokens.move_to_end(secret)
-            while len(self._tokens) > TOKENS_KEPT:
-                self._tokens.popitem(last=False)
+        self._tokens.put(secret, (token, time.time()))
 
 
 def csrf_token() -> str:
@@ -140,7 +133,7 @@ def csrf_token() -> str:
     takes one signed in the last few minutes (a twelfth of the limit, at
     most five minutes): it still has over nine tenths of its life ahead.
     """
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    field = _csrf_field()
     if field in g:
         return g.get(field)
     cache: PageCache | None = current_app.extensions.get("wren_page_cache")
@@ -165,20 +158,12 @@ def ago_text(value: datetime) -> str:
     return _SLOT + _AGO
 
 
-def note_generation(value: int | None) -> None:
-    """Record the generation this request read first; see :func:`cached_view`."""
-    g.wren_generation = value
-
-
 def cached_view(viewer: Viewer) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Serve a GET view from the page cache; ``viewer`` names the reader.
 
-    ``viewer`` runs first: finding the reader reads the generation and
-    notes it with :func:`note_generation` (for an anonymous reader it is
-    read here). Either way the number is read before anything the page
-    shows, so a page may be newer than the generation it is filed under but
-    never older; a newer one only means the next request misses, as the
-    number has moved on by then.
+    ``viewer`` runs first: finding the reader fixes the generation the
+    request goes by (:func:`app.generation.for_request`; for an anonymous
+    reader it is read here), before anything the page shows is read.
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -188,11 +173,9 @@ def cached_view(viewer: Viewer) -> Callable[[Callable[..., Any]], Callable[..., 
             if cache is None or request.method != "GET" or "_flashes" in session:
                 return view(*args, **kwargs)
             reader = viewer()
-            current = g.get("wren_generation")
-            if current is None:
-                current = generation.peek()
-                if current is None:  # the row is gone: cache nothing
-                    return view(*args, **kwargs)
+            current = generation.for_request()
+            if current is None:  # the row is gone: cache nothing
+                return view(*args, **kwargs)
             key = (request.script_root, request.full_path, reader)
             page = cache.pages.get(key, current)
             if page is not None:
@@ -219,7 +202,7 @@ def _render(
     The page is None when the body cannot be cut (a streamed response, or
     slots that do not match): the caller must then render without slots.
     """
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    field = _csrf_field()
     real_token = g.pop(field, None)
     setattr(g, field, _SLOT + _CSRF)  # generate_csrf() returns what g holds
     g.wren_page_times = []
@@ -236,6 +219,11 @@ def _render(
     if page is not None and page.kinds:
         response.set_data(page.fill())
     return response, page
+
+
+def _csrf_field() -> str:
+    """Where Flask-WTF keeps the signed token in g (and the secret in session)."""
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
 
 def _cacheable(response: Response) -> bool:

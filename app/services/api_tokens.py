@@ -23,7 +23,6 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.generation import GENERATION
 from app.models import ApiToken, User
-from app.page_cache import note_generation
 
 TOKEN_BYTES = 32
 # token_urlsafe(32) gives 43 characters; anything far longer is not ours and
@@ -109,8 +108,7 @@ def verify(token: str) -> TokenOwner | None:
         return None
     key = digest(token)
     owners = generation.memo("wren_token_owners", OWNERS_KEPT)
-    now = generation.peek()
-    known = owners.get(key, now)
+    known = owners.get(key, generation.for_request())
     if known is not None:
         values, expires_at = known
         owner = TokenOwner(values)
@@ -118,12 +116,12 @@ def verify(token: str) -> TokenOwner | None:
         row = db.session.execute(_TOKEN_OWNER, {"digest": key}).first()
         if row is None:
             return None
-        user, expires_at, now = row
+        user, expires_at, read_at = row
         owner = TokenOwner(user.snapshot(), user)
-        owners.put(key, now, (owner.values, expires_at))
+        owners.put(key, read_at, (owner.values, expires_at))
+        generation.note(read_at)
     if expires_at <= utcnow():
         return None
-    note_generation(now)
     return owner
 
 
