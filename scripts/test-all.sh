@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The README's test command (`make test`): lint, migrations, and the whole
-# pytest suite on SQLite and again on a throwaway PostgreSQL cluster.
+# The README's test command (`make test`, which first installs the system
+# packages with scripts/ci-deps.sh and the virtualenv): lint, type check,
+# migrations, and the whole pytest suite on SQLite and again on a throwaway
+# PostgreSQL cluster.
 # Every step runs even after a failure; the exit status is non-zero if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +57,7 @@ pytest_postgres() {
 
 step "ruff check" ruff check .
 step "ruff format" ruff format --check .
+step "mypy" mypy app
 step "migrations (SQLite)" migrations "sqlite:///$work/migrations.sqlite"
 step "pytest (SQLite)" pytest_run
 
