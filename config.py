@@ -89,8 +89,10 @@ class Config:
         self.AVATAR_PROVIDER = env_str("AVATAR_PROVIDER", "gravatar")
         self.PASSWORD_HASH_METHOD = env_str("PASSWORD_HASH_METHOD", "scrypt")
         self.LAST_SEEN_INTERVAL = env_int("LAST_SEEN_INTERVAL", 60)
-        # Rendered pages kept per process (app/page_cache.py); 0 turns it off.
-        self.PAGE_CACHE_SIZE = env_int("PAGE_CACHE_SIZE", 256)
+        # One Redis for rate limits and shared caches, when one machine is
+        # not enough; each can also be pointed elsewhere on its own.
+        self.REDIS_URL = env_str("REDIS_URL")
+        self.configure_cache()
 
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -99,6 +101,8 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.REMEMBER_COOKIE_DURATION = env_int("REMEMBER_COOKIE_DAYS", 30) * 86400
+        # A login without remember-me ends after this long unused (seconds).
+        self.LOGIN_IDLE_TIMEOUT = env_int("LOGIN_IDLE_TIMEOUT", 7 * 86400)
 
         self.WTF_CSRF_ENABLED = env_bool("WTF_CSRF_ENABLED", True)
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
@@ -106,7 +110,9 @@ class Config:
         self.BOOTSTRAP_SERVE_LOCAL = True
 
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
-        self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_STORAGE_URI = env_str(
+            "RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://"
+        )
         self.RATELIMIT_HEADERS_ENABLED = True
         self.RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10/minute")
         self.RATELIMIT_LOGIN_HOURLY = env_str("RATELIMIT_LOGIN_HOURLY", "100/hour")
@@ -137,6 +143,21 @@ class Config:
 
     sqlite_name = "wren.sqlite"
     default_mail_backend = "console"
+
+    def configure_cache(self) -> None:
+        """Flask-Caching for shared fragments: Redis if given, else in-process.
+
+        CACHE_TYPE (e.g. NullCache to measure without it) overrides.
+        """
+        redis_url = env_str("CACHE_REDIS_URL", self.REDIS_URL)
+        default = "RedisCache" if redis_url else "SimpleCache"
+        self.CACHE_TYPE = env_str("CACHE_TYPE", default)
+        self.CACHE_REDIS_URL = redis_url
+        self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "wren:")
+        # Keys name what they hold, so entries are never stale; the timeout
+        # only lets unused ones go.
+        self.CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 86400)
+        self.CACHE_THRESHOLD = env_int("CACHE_THRESHOLD", 10000)  # in-process
 
     def secret_key(self, instance_dir: Path) -> str:
         return env_str("SECRET_KEY") or instance_secret_key(instance_dir)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from apiflask import APIFlask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.cookie_sessions import RememberingSessionInterface
 from config import BASE_DIR, Config, load_config
 
 __all__ = ["create_app"]
@@ -30,31 +27,10 @@ CSP: dict[str, str | list[str]] = {
 GRAVATAR_ORIGIN = "https://www.gravatar.com"
 
 
-class WrenApp(APIFlask):
-    """APIFlask with one answer remembered.
-
-    Flask asks ensure_sync() about every hook and the view on every request
-    (a dozen times), and each answer inspects the function's code flags;
-    a function's answer never changes, so it is looked up after the first.
-    """
-
-    _SYNC_MEMO_LIMIT = 4096  # hooks and views are a few dozen; never unbounded
-
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        memo: dict[Any, Callable[..., Any]] = self.__dict__.setdefault("_sync_memo", {})
-        try:
-            return memo[func]
-        except KeyError:
-            result = super().ensure_sync(func)
-            if len(memo) < self._SYNC_MEMO_LIMIT:
-                memo[func] = result
-            return result
-
-
 def create_app(config_name: str | None = None) -> APIFlask:
     """Build the application for ``config_name`` (default: $WREN_CONFIG)."""
     config = load_config(config_name)
-    app = WrenApp(
+    app = APIFlask(
         __name__,
         title="Wren API",
         version="1.0.0",
@@ -65,18 +41,16 @@ def create_app(config_name: str | None = None) -> APIFlask:
         instance_path=str(config.INSTANCE_DIR),
     )
     app.config.from_object(config)
-    app.session_interface = RememberingSessionInterface()
     app.config["WREN_CONFIG"] = config.ENV_NAME
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     configure_logging(app, config)
-    from app.security import init_https_redirect
+    from app.web.security import init_https_redirect
 
     init_https_redirect(app)
     configure_database(app, config)
     register_extensions(app, config)
     register_blueprints(app)
-    register_request_hooks(app)
     register_commands(app)
 
     if config.PROXY_FIX_COUNT > 0:
@@ -88,8 +62,8 @@ def create_app(config_name: str | None = None) -> APIFlask:
 
 
 def configure_logging(app: APIFlask, config: Config) -> None:
-    from app import request_id
-    from app.request_id import RequestIdFilter
+    from app.web import request_id
+    from app.web.request_id import RequestIdFilter
 
     # First hook of all: redirects, CSRF and rate-limit answers from other
     # extensions' hooks carry an id too.
@@ -128,10 +102,10 @@ def register_extensions(app: APIFlask, config: Config) -> None:
     from app import database
     from app.extensions import (
         bootstrap,
+        cache,
         csrf,
         db,
         limiter,
-        login_manager,
         mail,
         migrate,
     )
@@ -141,26 +115,17 @@ def register_extensions(app: APIFlask, config: Config) -> None:
     migrate.init_app(app, db)
     csrf.init_app(app)
     limiter.init_app(app)
-    from app.ratelimits import check_only_limited_views
-
-    check_only_limited_views(app, limiter)
     mail.init_app(app)
     bootstrap.init_app(app)
+    cache.init_app(app)
 
-    from app import page_cache
+    from app import json, web
 
-    page_cache.init_app(app)
-
-    from app import auth_session
-
-    auth_session.init_app(app, login_manager)
-
-    from app import security_headers
-
+    json.init_app(app)
     csp = dict(CSP)
     if config.AVATAR_PROVIDER == "gravatar":
         csp["img-src"] = ["'self'", "data:", GRAVATAR_ORIGIN]
-    security_headers.init_app(app, csp, hsts=config.ENV_NAME == "production")
+    web.init_app(app, csp, hsts=config.ENV_NAME == "production")
 
 
 def register_blueprints(app: APIFlask) -> None:
@@ -177,13 +142,6 @@ def register_blueprints(app: APIFlask) -> None:
     csrf.exempt(api_bp)  # the API authenticates with headers, not cookies
     app.register_blueprint(api_bp, url_prefix="/api")
     register_error_handlers(app)
-
-
-def register_request_hooks(app: APIFlask) -> None:
-    from app import post_cards, templating
-
-    templating.init_app(app)
-    post_cards.init_app(app)
 
 
 def register_commands(app: APIFlask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_bootstrap import Bootstrap5
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -34,3 +35,6 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 mail = Mail()
 bootstrap = Bootstrap5()
+# Fragments every reader shares (post cards): in-process by default, Redis
+# when CACHE_REDIS_URL or REDIS_URL is set, so that nodes share them.
+cache = Cache()

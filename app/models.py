@@ -1,10 +1,13 @@
-"""Database models: users, posts, follows, API tokens and the content generation."""
+"""Database models: users, posts, follows, login sessions and API tokens.
+
+Users, posts, tokens and login sessions never reuse an id (AUTOINCREMENT on
+SQLite, sequences on PostgreSQL): a credential or link that names an id can
+never come to name someone else.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -12,15 +15,13 @@ from flask_login import UserMixin
 from sqlalchemy.orm import (
     Mapped,
     WriteOnlyMapped,
-    make_transient_to_detached,
     mapped_column,
     relationship,
     validates,
 )
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.avatars import avatar_for
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -28,6 +29,8 @@ USERNAME_MAX = 32
 EMAIL_MAX = 254
 POST_MAX = 280
 ABOUT_MAX = 280
+USER_AGENT_MAX = 256
+IP_MAX = 64
 
 
 class CannotFollowSelf(ValueError):
@@ -53,8 +56,16 @@ follows = sa.Table(
 )
 
 
+# Never hand out an id again after its row is deleted (SQLite's default
+# reuses the highest id); PostgreSQL sequences never do.
+NO_ID_REUSE = {"sqlite_autoincrement": True}
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = NO_ID_REUSE
+    # login_token and login_record below are plain attributes, not columns.
+    __allow_unmapped__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(USERNAME_MAX))
@@ -67,9 +78,6 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Bumped when the password changes: sessions and remember-me cookies carry
-    # the version they were issued with and stop working once it moves on.
-    session_version: Mapped[int] = mapped_column(default=1)
     is_admin: Mapped[bool] = mapped_column(default=False)
 
     posts: WriteOnlyMapped[Post] = relationship(
@@ -92,6 +100,9 @@ class User(UserMixin, db.Model):
     api_tokens: WriteOnlyMapped[ApiToken] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
+    login_sessions: WriteOnlyMapped[LoginSession] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
@@ -101,40 +112,16 @@ class User(UserMixin, db.Model):
         self.username_key = value.lower()
         return value
 
-    def snapshot(self) -> tuple[Any, ...]:
-        """Every column's value, for :meth:`from_snapshot`."""
-        columns, _, _ = _user_layout()
-        return tuple(self.__dict__[key] for key in columns)
+    # Flask-Login stores get_id() in the session and remember-me cookies. It
+    # is the random token of this login (app/services/sessions.py), never
+    # the user id: a copied cookie dies with its login record.
+    login_token: str | None = None
+    login_record: LoginSession | None = None  # set with login_token
 
-    @staticmethod
-    def field(values: tuple[Any, ...], name: str) -> Any:
-        """One column's value from a :meth:`snapshot`."""
-        _, _, places = _user_layout()
-        return values[places[name]]
-
-    @classmethod
-    def from_snapshot(cls, values: tuple[Any, ...]) -> User:
-        """The user as :meth:`snapshot` saw it, in the session as if loaded.
-
-        For a row known to be unchanged since (see app/generation.py): no
-        query, and the object behaves exactly like a loaded one, including
-        later changes and commits.
-        """
-        columns, manager, places = _user_layout()
-        session = db.session()
-        existing = session.identity_map.get(identity_key(cls, values[places["id"]]))
-        if existing is not None:  # a query would return this very object
-            return existing  # type: ignore[no-any-return]
-        user = manager.new_instance()
-        for key, value in zip(columns, values, strict=True):
-            set_committed_value(user, key, value)
-        make_transient_to_detached(user)
-        session.add(user)
-        return user
-
-    # Flask-Login: the id carries the session version (see session_version).
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        if self.login_token is None:
+            raise RuntimeError("log in through app.web.login.log_in")
+        return self.login_token
 
     @property
     def email_confirmed(self) -> bool:
@@ -148,13 +135,8 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def end_other_sessions(self) -> None:
-        self.session_version += 1
-
     def avatar_url(self, size: int = 80) -> str:
-        from app.avatars import avatar_url
-
-        return avatar_url(self, size)
+        return avatar_for(self.email, size)
 
     def is_following(self, other: User) -> bool:
         query = sa.select(follows.c.follower_id).where(
@@ -169,14 +151,19 @@ class User(UserMixin, db.Model):
             self.following.add(other)
 
     def unfollow(self, other: User) -> None:
-        if self.is_following(other):
-            self.following.remove(other)
+        # One DELETE statement: two requests at once (a double click) both
+        # succeed, where an ORM collection remove raises in the second.
+        db.session.execute(
+            sa.delete(follows).where(
+                follows.c.follower_id == self.id, follows.c.followed_id == other.id
+            )
+        )
 
 
 class Post(db.Model):
     __tablename__ = "posts"
     # Posts are listed newest first by id (ids grow with time), per author too.
-    __table_args__ = (sa.Index("ix_posts_user_id_id", "user_id", "id"),)
+    __table_args__ = (sa.Index("ix_posts_user_id_id", "user_id", "id"), NO_ID_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     body: Mapped[str] = mapped_column(sa.String(POST_MAX))
@@ -189,33 +176,9 @@ class Post(db.Model):
         return f"<Post {self.id} by {self.user_id}>"
 
 
-@cache
-def _user_layout() -> tuple[tuple[str, ...], Any, dict[str, int]]:
-    """User's column keys, its class manager, and each key's place.
-
-    Asked on first use: inspecting the mapper configures all mappers, which
-    needs every model class defined.
-    """
-    mapper = sa.inspect(User)
-    columns = tuple(attr.key for attr in mapper.column_attrs)
-    places = {name: at for at, name in enumerate(columns)}
-    return columns, mapper.class_manager, places
-
-
-class ContentGeneration(db.Model):
-    """One row whose value database triggers move on every content change.
-
-    See app/generation.py: the page cache keys on it.
-    """
-
-    __tablename__ = "content_generation"
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-
-
 class ApiToken(db.Model):
     __tablename__ = "api_tokens"
+    __table_args__ = NO_ID_REUSE
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # SHA-256 of the bearer token; the token itself is never stored.
@@ -227,3 +190,30 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="api_tokens", lazy="joined")
+
+
+class LoginSession(db.Model):
+    """One login on one device: what the session and remember-me cookies name.
+
+    The cookies carry a random token; only its SHA-256 is stored. Deleting
+    the row (logout, revoke, password change or reset, account deletion)
+    ends every copy of those cookies at once, on every node.
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Remember-me logins end at a fixed time; others after a while unused.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(sa.String(USER_AGENT_MAX), default="")
+    ip: Mapped[str] = mapped_column(sa.String(IP_MAX), default="")
+
+    user: Mapped[User] = relationship(back_populates="login_sessions")

@@ -121,7 +121,6 @@ def seed(
             "created_at": start - timedelta(days=1, seconds=users - i),
             "last_seen": now,
             "email_confirmed_at": start,
-            "session_version": 1,
             "is_admin": False,
         }
         for i, name in enumerate(names, 1)

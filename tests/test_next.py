@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from app.security import safe_next
+from app.web.security import safe_next
 
 HOSTILE = [
     "//evil.example",

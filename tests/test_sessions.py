@@ -1,9 +1,15 @@
-"""Sessions: version checked on every request, cookie flags, remember-me."""
+"""Sessions: a server-side record per login, cookie flags, remember-me."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask.sessions import SecureCookieSessionInterface
+
+from app.db_types import utcnow
 from app.extensions import db
-from app.models import User
+from app.models import LoginSession
 from tests.conftest import AuthActions
 from tests.factories import UserFactory
 
@@ -18,14 +24,132 @@ def logged_in(client) -> bool:
     return "Log out" in client.get("/").get_data(as_text=True)
 
 
-def test_session_version_is_checked_on_every_request(client, auth, app, user):
+def copy_of(app, browser, *names: str):
+    """A second browser holding copies of ``browser``'s cookies."""
+    thief = app.test_client()
+    for name in names:
+        cookie = browser.get_cookie(name)
+        assert cookie is not None, name
+        thief.set_cookie(name, cookie.value)
+    return thief
+
+
+def login_records(app, user) -> list[LoginSession]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(LoginSession).where(LoginSession.user_id == user.id)
+            )
+        )
+
+
+def test_the_login_record_is_checked_on_every_request(client, auth, app, user):
     auth.login(user, remember=True)
     assert logged_in(client)
     with app.app_context():
-        db.session.get(User, user.id).end_other_sessions()
+        db.session.execute(sa.delete(LoginSession))
         db.session.commit()
     assert not logged_in(client)
     assert client.get("/settings/profile").status_code == 302
+
+
+def test_each_login_is_a_record_with_its_device(app, user):
+    browser = app.test_client()
+    browser.environ_base["HTTP_USER_AGENT"] = "Mozilla/5.0 (X11; Linux) Firefox/140"
+    AuthActions(browser).login(user)
+    AuthActions(app.test_client()).login(user, remember=True)
+    records = login_records(app, user)
+    assert len(records) == 2
+    assert {r.remember for r in records} == {False, True}
+    first = next(r for r in records if not r.remember)
+    assert first.user_agent == "Mozilla/5.0 (X11; Linux) Firefox/140"
+    assert first.ip == "127.0.0.1"
+    assert first.created_at <= first.last_used_at <= utcnow()
+
+
+def test_cookies_name_a_random_login_token_not_the_user_id(app, client, auth, user):
+    auth.login(user, remember=True)
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    data = serializer.loads(client.get_cookie("session").value)
+    token = data["_user_id"]
+    assert str(user.id) not in token.split(":")
+    assert len(token) >= 40
+    assert client.get_cookie("remember_token").value.startswith(token + "|")
+    # Only a digest of the token is stored.
+    (record,) = login_records(app, user)
+    assert record.token_hash != token
+    assert len(record.token_hash) == 64
+
+
+def test_copied_session_cookie_dies_at_logout(app, client, auth, user):
+    auth.login(user)
+    thief = copy_of(app, client, "session")
+    assert logged_in(thief)
+    auth.logout()
+    assert not logged_in(thief)
+    assert thief.get("/settings/profile").status_code == 302
+    assert login_records(app, user) == []
+
+
+def test_copied_remember_cookie_dies_at_logout(app, client, auth, user):
+    auth.login(user, remember=True)
+    remember = client.get_cookie("remember_token").value
+    thief = copy_of(app, client, "remember_token")
+    assert logged_in(thief)  # the remember cookie alone restores the login
+    auth.logout()
+    assert not logged_in(thief)  # the session it restored has died too
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remember)
+    assert not logged_in(fresh)
+
+
+def test_remember_me_expires_on_the_server(app, client, auth, user):
+    auth.login(user, remember=True)
+    with app.app_context():
+        db.session.execute(
+            sa.update(LoginSession).values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+    restarted = copy_of(app, client, "remember_token")
+    assert not logged_in(restarted)
+    assert not logged_in(client)
+
+
+def test_remember_me_lasts_as_configured(make_app, user):
+    app = make_app(REMEMBER_COOKIE_DAYS="2")
+    with app.app_context():
+        UserFactory(username="ann")
+    AuthActions(app.test_client()).login("ann", remember=True)
+    with app.app_context():
+        record = db.session.scalar(sa.select(LoginSession))
+        lifetime = record.expires_at - record.created_at
+    assert lifetime == timedelta(days=2)
+
+
+def test_an_unused_login_without_remember_me_ends(make_app):
+    app = make_app(LOGIN_IDLE_TIMEOUT="3600")
+    with app.app_context():
+        UserFactory(username="ann")
+    browser = app.test_client()
+    AuthActions(browser).login("ann")
+    with app.app_context():
+        record = db.session.scalar(sa.select(LoginSession))
+        assert record.expires_at - record.created_at == timedelta(hours=1)
+        record.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert not logged_in(browser)
+
+
+def test_use_moves_last_used_and_the_idle_expiry_on(app, client, auth, user):
+    auth.login(user)
+    long_ago = utcnow() - timedelta(hours=2)
+    with app.app_context():
+        db.session.execute(sa.update(LoginSession).values(last_used_at=long_ago))
+        db.session.commit()
+    assert logged_in(client)
+    (record,) = login_records(app, user)
+    assert record.last_used_at > long_ago + timedelta(hours=1)
+    assert record.expires_at > utcnow() + timedelta(days=6)
 
 
 def test_two_sessions_are_independent_until_the_password_changes(app, user):

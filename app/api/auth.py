@@ -7,7 +7,6 @@ from apiflask.exceptions import HTTPError
 from flask import request
 from flask.typing import ResponseReturnValue
 
-from app.auth_session import record_activity
 from app.models import User
 from app.services import accounts, api_tokens
 
@@ -29,20 +28,9 @@ token_auth = HTTPTokenAuth(
 def current_user() -> User:
     """The user the request authenticated as (inside a protected view)."""
     found = token_auth.current_user or basic_auth.current_user
-    if isinstance(found, api_tokens.TokenOwner):
-        return found.user()
     if not isinstance(found, User):
         raise RuntimeError("current_user() outside an authenticated API view")
     return found
-
-
-def reader_id() -> int:
-    """The authenticated user's id: the API's page cache key.
-
-    A page from the cache needs nothing more, so no User is built for it.
-    """
-    found = token_auth.current_user or basic_auth.current_user
-    return found.id  # type: ignore[no-any-return]
 
 
 @basic_auth.verify_password
@@ -53,10 +41,10 @@ def verify_password(login: str, password: str) -> User | None:
 
 
 @token_auth.verify_token
-def verify_token(token: str) -> api_tokens.TokenOwner | None:
+def verify_token(token: str) -> User | None:
     owner = api_tokens.verify(token)
     if owner is not None:
-        record_activity(owner.id, owner.last_seen)
+        accounts.record_activity(owner.id, owner.last_seen)
     return owner
 
 

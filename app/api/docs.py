@@ -12,7 +12,7 @@ from flask import render_template
 
 from app import CSP
 from app.api.routes import bp
-from app.security_headers import Policy, content_security_policy
+from app.web.headers import Policy, content_security_policy
 
 SWAGGER_UI_CSP: Policy = {
     **CSP,

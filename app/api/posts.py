@@ -7,7 +7,7 @@ from typing import Any
 from apiflask import abort
 from flask.typing import ResponseReturnValue
 
-from app.api.auth import current_user, reader_id, token_auth
+from app.api.auth import current_user, token_auth
 from app.api.routes import (
     BODY_ERRORS,
     bp,
@@ -20,7 +20,6 @@ from app.api.routes import (
 from app.api.schemas import PageQueryIn, PostIn, PostOut, PostPageOut
 from app.api.tokens import BEARER_CHALLENGE
 from app.models import Post
-from app.page_cache import cached_view
 from app.services import posts
 from app.services.errors import DomainError, Forbidden
 
@@ -53,7 +52,6 @@ def create_post(json_data: dict[str, Any]) -> Post:
 
 @bp.get("/posts")
 @bp.auth_required(token_auth)
-@cached_view(reader_id)  # a hit skips parsing: only 200s are kept
 @bp.input(PageQueryIn, location="query")
 @bp.output(PostPageOut, example=PAGE_EXAMPLE)
 @bp.doc(tags=["Posts"], responses=AUTH)
@@ -88,7 +86,6 @@ def delete_post(post_id: int) -> ResponseReturnValue:
 
 @bp.get("/feed")
 @bp.auth_required(token_auth)
-@cached_view(reader_id)  # a hit skips parsing: only 200s are kept
 @bp.input(PageQueryIn, location="query")
 @bp.output(PostPageOut, example=PAGE_EXAMPLE)
 @bp.doc(tags=["Posts"], responses=AUTH)

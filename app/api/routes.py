@@ -6,7 +6,6 @@ the package registers them on ``bp``.
 
 from __future__ import annotations
 
-import json
 from typing import Any, NoReturn
 
 from apiflask import APIBlueprint, abort
@@ -21,7 +20,7 @@ from app.pagination import Page, parse_cursor
 from app.services import posts
 from app.services.errors import DomainError
 from app.services.posts import PostView
-from app.templating import iso_utc
+from app.web.templating import iso_utc
 
 bp = APIBlueprint("api", __name__)
 
@@ -150,7 +149,9 @@ def require_json_body() -> None:
             "Send the request body as JSON with Content-Type: application/json.",
         )
     try:
-        json.loads(data)
+        # The app's parser (orjson) refuses nesting past 1,024 levels with a
+        # ValueError, so "[" * 100000 is a 400 and not a RecursionError.
+        current_app.json.loads(data)
     except ValueError as exc:
         abort(400, f"The request body is not valid JSON: {exc}")
 

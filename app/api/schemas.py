@@ -20,7 +20,7 @@ from app import validation
 from app.models import ABOUT_MAX, EMAIL_MAX, POST_MAX, USERNAME_MAX, User
 from app.pagination import parse_cursor
 from app.services.social import UserCounts
-from app.templating import iso_utc
+from app.web.templating import iso_utc
 
 MAX_PAGE_SIZE = 100
 # Ids are INTEGER columns: 32-bit on PostgreSQL, where a larger bound value

@@ -10,8 +10,8 @@ from app.api.auth import basic_auth, current_user, token_auth
 from app.api.routes import BODY_ERRORS, bp, no_content
 from app.api.schemas import TokenOut
 from app.extensions import limiter
-from app.ratelimits import api_token_limits
 from app.services import api_tokens
+from app.web.ratelimits import api_token_limits
 
 RATE_LIMITED: dict[str, Any] = {
     "description": "Too many attempts from this client; see Retry-After.",

@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from app.api.auth import current_user, reader_id, token_auth
+from app.api.auth import current_user, token_auth
 from app.api.routes import (
     BODY_ERRORS,
     bp,
@@ -31,11 +31,10 @@ from app.api.schemas import (
 from app.api.tokens import BEARER_CHALLENGE
 from app.extensions import limiter
 from app.models import User
-from app.page_cache import cached_view
 from app.pagination import Page
-from app.ratelimits import register_limits
 from app.services import accounts, posts, social
 from app.services.errors import DomainError
+from app.web.ratelimits import register_limits
 
 REGISTRATION_PENDING = (
     "Check the inbox of that address to continue. If it can be used for a new "
@@ -126,7 +125,6 @@ def get_user(user_id: int) -> UserCard:
 
 @bp.get("/users/<int:user_id>/posts")
 @bp.auth_required(token_auth)
-@cached_view(reader_id)  # a hit skips parsing: only 200s are kept
 @bp.input(PageQueryIn, location="query")
 @bp.output(PostPageOut)
 @bp.doc(tags=["Users"], responses=AUTH)

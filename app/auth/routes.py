@@ -8,11 +8,10 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from app.auth.forms import (
     LoginForm,
@@ -20,10 +19,13 @@ from app.auth.forms import (
     ResetPasswordForm,
     ResetPasswordRequestForm,
 )
-from app.auth_session import end_browser_session
 from app.extensions import limiter
 from app.forms import EmptyForm
-from app.ratelimits import (
+from app.services import DomainError, accounts
+from app.services.accounts import Confirmed
+from app.services.tokens import InvalidToken
+from app.web.login import end_browser_session, log_in
+from app.web.ratelimits import (
     account_key,
     address_key,
     current_address_key,
@@ -32,10 +34,7 @@ from app.ratelimits import (
     login_limits,
     register_limits,
 )
-from app.security import safe_next
-from app.services import DomainError, accounts
-from app.services.accounts import Confirmed
-from app.services.tokens import InvalidToken
+from app.web.security import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -85,9 +84,7 @@ def login() -> ResponseReturnValue:
         if user is None:
             form.password.errors.append(LOGIN_FAILED)
         else:
-            # A fresh session at login: nothing planted before survives.
-            session.clear()
-            login_user(user, remember=form.remember_me.data)
+            log_in(user, remember=form.remember_me.data)
             return redirect(next_page or url_for("main.index"))
     return render_template("auth/login.html", form=form, next_page=next_page)
 

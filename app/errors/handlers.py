@@ -7,13 +7,14 @@ from typing import Any
 import sqlalchemy as sa
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
-from flask import current_app, g, jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
-from app.request_id import current_request_id
+from app.web.login import mark_database_down
+from app.web.request_id import current_request_id
 
 TITLES = {
     400: ("Bad request", "The request could not be understood. Please try again."),
@@ -124,7 +125,7 @@ def handle_database_unavailable(error: sa.exc.DBAPIError) -> ResponseReturnValue
         db.session.remove()
     current_app.logger.warning("Database unavailable: %s", error.orig)
     # Render the page as anonymous: loading the user would hit the database.
-    g._login_user = current_app.login_manager.anonymous_user()
+    mark_database_down()
     return error_response(503, headers={"Retry-After": "5"})
 
 

@@ -17,14 +17,13 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from app.auth_session import reader_id
 from app.avatars import clamp_size, identicon_svg
 from app.extensions import db
 from app.main.forms import ProfileForm
-from app.main.routes import bp, profile_context
+from app.main.routes import bp, profile_context, profile_version
 from app.models import User
-from app.page_cache import cached_view
 from app.services import DomainError, accounts
+from app.web import conditional
 
 _DIGEST = re.compile(r"^[0-9a-f]{32}$")
 
@@ -39,10 +38,12 @@ def get_user_or_404(username: str) -> User:
 
 
 @bp.get("/user/<username>")
-@cached_view(reader_id)
 def user_profile(username: str) -> ResponseReturnValue:
     user = get_user_or_404(username)
-    return render_template("main/profile.html", user=user, **profile_context(user))
+    context = profile_context(user)
+    return conditional.render(
+        profile_version(user, context), "main/profile.html", user=user, **context
+    )
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])

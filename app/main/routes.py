@@ -17,15 +17,14 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from app.auth_session import reader_id
 from app.extensions import login_manager
 from app.main.forms import PostForm
 from app.models import POST_MAX, User
-from app.page_cache import cached_view
 from app.pagination import Page, parse_cursor
-from app.security import safe_next
 from app.services import DomainError, accounts, posts, social
 from app.services.errors import Forbidden
+from app.web import conditional
+from app.web.security import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -54,7 +53,6 @@ def back_to(default: str) -> ResponseReturnValue:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@cached_view(reader_id)
 def index() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         if request.method == "POST":
@@ -74,16 +72,20 @@ def index() -> ResponseReturnValue:
                 return redirect(url_for("main.index"))
         draft, errors = form.body.data or "", list(form.body.errors)
     page = posts.feed_page(current_user, before_arg(), page_size())
-    return render_template(
-        "main/home.html", page=page, draft=draft, errors=errors, post_max=POST_MAX
+    return conditional.render(
+        (posts.page_version(page), draft, errors),
+        "main/home.html",
+        page=page,
+        draft=draft,
+        errors=errors,
+        post_max=POST_MAX,
     )
 
 
 @bp.get("/explore")
-@cached_view(reader_id)
 def explore() -> ResponseReturnValue:
     page = posts.explore_page(before_arg(), page_size())
-    return render_template("main/explore.html", page=page)
+    return conditional.render(posts.page_version(page), "main/explore.html", page=page)
 
 
 # max: ids are 32-bit on PostgreSQL, where a larger one is an error, not a 404.
@@ -157,3 +159,18 @@ def profile_context(user: User) -> dict[str, Any]:
         "counts": social.counts_for(user),
         "viewer_follows": viewer_follows,
     }
+
+
+def profile_version(user: User, context: dict[str, Any]) -> tuple[Any, ...]:
+    """Every value the profile page shows, for its ETag."""
+    return (
+        user.id,
+        user.username,
+        user.email,
+        user.about_me,
+        user.created_at,
+        user.last_seen,
+        context["counts"],
+        context["viewer_follows"],
+        posts.page_version(context["page"]),
+    )

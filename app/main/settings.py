@@ -6,24 +6,21 @@ Profile settings live in app/main/profile.py; all share one settings nav.
 from __future__ import annotations
 
 from flask import (
-    current_app,
     flash,
     redirect,
     render_template,
-    request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from app.auth.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm
-from app.auth_session import end_browser_session
 from app.extensions import limiter
 from app.main.routes import bp
 from app.models import User
-from app.ratelimits import current_user_key, login_account_limits
 from app.services import DomainError, accounts
+from app.web.login import end_browser_session, log_in
+from app.web.ratelimits import current_user_key, login_account_limits
 
 # The password forms below would otherwise let a stolen session guess the
 # password at full speed; they share the per-account login budget's rate.
@@ -63,14 +60,12 @@ def settings_password() -> ResponseReturnValue:
 
 
 def _keep_this_session(user: User) -> None:
-    """Log this browser in again under the new session version.
+    """Log this browser in again: the password change ended every login.
 
-    A remember-me cookie is reissued only if this browser already had one.
+    Remember-me is kept only if this login had it.
     """
-    cookie_name = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    remember = cookie_name in request.cookies
-    session.clear()
-    login_user(user, remember=remember)
+    record = user.login_record
+    log_in(user, remember=record is not None and record.remember)
 
 
 @bp.route("/settings/email", methods=["GET", "POST"])

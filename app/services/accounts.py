@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from enum import Enum
 from functools import cache
 
@@ -13,7 +14,7 @@ from app import validation
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import Post, User, follows
-from app.services import api_tokens, notifications, tokens
+from app.services import api_tokens, notifications, sessions, tokens
 from app.services.errors import DomainError, checked
 
 USERNAME_TAKEN = "That username is taken. Please choose another."
@@ -273,16 +274,35 @@ def delete_account(user: User, password: str) -> None:
         )
     )
     db.session.execute(sa.delete(Post).where(Post.user_id == user.id))
-    _revoke_api_tokens(user)
+    _end_sessions(user)
     db.session.execute(sa.delete(User).where(User.id == user.id))
     db.session.commit()
 
 
 def _end_sessions(user: User) -> None:
-    user.end_other_sessions()
+    # In the caller's transaction: the logins end with the change that ends them.
+    sessions.end_all(user, commit=False)
     _revoke_api_tokens(user)
 
 
 def _revoke_api_tokens(user: User) -> None:
     # In the caller's transaction: the tokens go with the change that ends them.
     api_tokens.revoke_all(user, commit=False)
+
+
+def record_activity(user_id: int, last_seen: datetime) -> None:
+    """Move the user's ``last_seen`` to now, at most once per LAST_SEEN_INTERVAL.
+
+    Pages and the API both call this, so a busy user costs one write a minute.
+    """
+    if not sessions.is_stale(last_seen):
+        return
+    now = utcnow()
+    threshold = now - timedelta(seconds=current_app.config["LAST_SEEN_INTERVAL"])
+    # A conditional UPDATE, so concurrent requests write at most once.
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user_id, User.last_seen <= threshold)
+        .values(last_seen=now)
+    )
+    db.session.commit()

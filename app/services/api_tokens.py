@@ -13,15 +13,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
-from app import generation
 from app.db_types import utcnow
 from app.extensions import db
-from app.generation import GENERATION
 from app.models import ApiToken, User
 
 TOKEN_BYTES = 32
@@ -29,40 +26,12 @@ TOKEN_BYTES = 32
 # is refused before hashing.
 MAX_TOKEN_LENGTH = 128
 
-
-# Built once: the statement's cache key is memoised on the object, so the
-# per-request cost is binding two values, not rebuilding the query.
-# Only the owner and the token's expiry are loaded, with the content
-# generation they were read at (see verify).
+# Built once: per request only the digest is bound.
 _TOKEN_OWNER = (
-    sa.select(User, ApiToken.expires_at, GENERATION)
+    sa.select(User, ApiToken.expires_at)
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(ApiToken.token_hash == sa.bindparam("digest"))
 )
-OWNERS_KEPT = 4096
-
-
-class TokenOwner:
-    """A live token's owner: id and last_seen at hand, a User when asked.
-
-    The owner usually comes from memory (see :func:`verify`), and a page
-    from the cache needs only the id; building the ORM object was a tenth
-    of such a request.
-    """
-
-    __slots__ = ("_user", "id", "last_seen", "values")
-
-    def __init__(self, values: tuple[Any, ...], user: User | None = None) -> None:
-        self.values = values
-        self._user = user
-        self.id: int = User.field(values, "id")
-        self.last_seen: datetime = User.field(values, "last_seen")
-
-    def user(self) -> User:
-        """The owner as a User in this request's session (built once)."""
-        if self._user is None:
-            self._user = User.from_snapshot(self.values)
-        return self._user
 
 
 @dataclass(frozen=True)
@@ -96,33 +65,17 @@ def issue(user: User) -> IssuedToken:
     return IssuedToken(token=token, expires_at=expires_at)
 
 
-def verify(token: str) -> TokenOwner | None:
-    """Return the owner of a live token, or None.
-
-    One indexed lookup: the token row by digest, joined to its user. The
-    answer is kept while the content generation stands still, which the
-    tokens table moves too (issue, revoke, expiry clean-up), as does any
-    change to the user; then the lookup is only the read of that number.
-    """
+def verify(token: str) -> User | None:
+    """Return the owner of a live token, or None (one indexed lookup)."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    key = digest(token)
-    owners = generation.memo("wren_token_owners", OWNERS_KEPT)
-    known = owners.get(key, generation.for_request())
-    if known is not None:
-        values, expires_at = known
-        owner = TokenOwner(values)
-    else:
-        row = db.session.execute(_TOKEN_OWNER, {"digest": key}).first()
-        if row is None:
-            return None
-        user, expires_at, read_at = row
-        owner = TokenOwner(user.snapshot(), user)
-        owners.put(key, read_at, (owner.values, expires_at))
-        generation.note(read_at)
+    row = db.session.execute(_TOKEN_OWNER, {"digest": digest(token)}).first()
+    if row is None:
+        return None
+    user, expires_at = row
     if expires_at <= utcnow():
         return None
-    return owner
+    return user  # type: ignore[no-any-return]
 
 
 def revoke(token: str) -> None:

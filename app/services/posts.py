@@ -141,3 +141,8 @@ def explore_page(before: int | None, limit: int) -> Page[PostView]:
 def user_posts_page(user: User, before: int | None, limit: int) -> Page[PostView]:
     """``user``'s own posts, below ``before``."""
     return _page("user", before, limit, user.id)
+
+
+def page_version(page: Page[PostView]) -> tuple[Any, ...]:
+    """What a page of posts shows, as plain values (for ETags)."""
+    return (tuple(page.items), page.next_cursor)

@@ -8,8 +8,7 @@ key is prefixed so a form value can never share a bucket with an address.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
-from flask_limiter import Limiter
+from flask import current_app, request
 from flask_login import current_user
 
 
@@ -66,18 +65,3 @@ def current_user_key() -> str:
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return ""
-
-
-def check_only_limited_views(app: Flask, limiter: Limiter) -> None:
-    """Drop Flask-Limiter's check that runs before every request.
-
-    That check applies default, application-wide and blueprint limits, and
-    Wren has none: every limit is a decorator on its view, and the decorator
-    does its own check. Skipping it saves a fifth of a small page's time.
-    With RATELIMIT_DEFAULT or RATELIMIT_APPLICATION set, it stays.
-    """
-    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
-        return
-    hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks:
-        hooks.remove(limiter._check_request_limit)

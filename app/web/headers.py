@@ -1,4 +1,4 @@
-"""Security headers on every response: CSP, framing, sniffing, referrer, HSTS.
+"""Headers on every response: CSP, framing, sniffing, referrer, HSTS, caching.
 
 The headers are the same for every response of an app, so they are built once
 at start-up. (Flask-Talisman, used before, rebuilt the policy string and a
@@ -13,8 +13,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, make_response
+from flask import Flask, g, make_response, request
 from flask.wrappers import Response
+from flask_login import current_user
 
 Policy = dict[str, str | list[str]]
 
@@ -92,3 +93,49 @@ def init_app(app: Flask, policy: Policy, *, hsts: bool) -> None:
     app.wsgi_app = SecurityHeadersMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, fixed, hsts=hsts
     )
+    app.after_request(cache_control)
+
+
+# Pages that look the same to every anonymous reader (no form, no token): a
+# shared cache in front of the app may keep them for a few seconds.
+PUBLIC_WHEN_ANONYMOUS = frozenset(
+    {
+        "main.index",
+        "main.explore",
+        "main.user_profile",
+        "main.followers",
+        "main.following",
+    }
+)
+ANONYMOUS_MAX_AGE = 5
+
+
+def cache_control(response: Response) -> Response:
+    """Say who may keep a page: nobody (settings), the browser, or anyone.
+
+    Responses that already say (static files, avatars, the API's tokens)
+    are left alone.
+    """
+    if "Cache-Control" in response.headers or request.blueprint == "health":
+        return response
+    endpoint = request.endpoint or ""
+    if endpoint == "static":
+        return response
+    if endpoint.startswith("main.settings") or request.blueprint == "auth":
+        response.cache_control.no_store = True
+    elif g.get("wren_database_down"):  # the reader cannot be loaded now
+        response.cache_control.no_cache = True
+    elif request.authorization is not None or current_user.is_authenticated:
+        response.cache_control.private = True
+        response.cache_control.no_cache = True
+    elif (
+        endpoint in PUBLIC_WHEN_ANONYMOUS
+        and request.method in {"GET", "HEAD"}
+        and response.status_code == 200
+        and "Set-Cookie" not in response.headers
+    ):
+        response.cache_control.public = True
+        response.cache_control.max_age = ANONYMOUS_MAX_AGE
+    else:
+        response.cache_control.no_cache = True
+    return response

@@ -1,0 +1,104 @@
+"""Flask-Login wiring: each browser login is a server-side record.
+
+The session and remember-me cookies carry the record's random token (see
+app/services/sessions.py), so logging out, revoking a session or changing
+the password deletes the record and every copy of the cookies stops working,
+on every node at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_login import (
+    AnonymousUserMixin,
+    LoginManager,
+    current_user,
+    login_user,
+    logout_user,
+)
+
+from app.models import User
+from app.services import accounts, sessions
+
+# Health checks must not touch the database or the session; the API records
+# activity when it checks a token (app/api/auth.py).
+_NOT_TRACKED_HERE = {"health", "api"}
+
+
+def load_user(token: str) -> User | None:
+    """Flask-Login's user loader: the user of a live login token."""
+    found = sessions.resolve(token)
+    if found is None:
+        return None
+    user, record = found
+    user.login_token = token
+    user.login_record = record
+    return user
+
+
+def log_in(user: User, *, remember: bool) -> None:
+    """Start a new login record for ``user`` and put it in this browser.
+
+    The session is emptied first, so nothing planted before login survives.
+    """
+    token = sessions.start(
+        user,
+        remember=remember,
+        user_agent=request.headers.get("User-Agent", ""),
+        ip=request.remote_addr or "",
+    )
+    user.login_token = token
+    session.clear()
+    login_user(user, remember=remember)
+
+
+def end_browser_session() -> None:
+    """Log this browser out: delete its login record, the session and remember-me.
+
+    The order matters: logout_user() leaves a note in the session that makes
+    Flask-Login delete the remember-me cookie, which clear() would erase.
+    """
+    if current_user.is_authenticated and current_user.login_token:
+        sessions.end(current_user.login_token)
+    session.clear()
+    logout_user()
+
+
+def note_activity() -> None:
+    """Move last_seen and the login's last use on, at most once a minute."""
+    if request.blueprint in _NOT_TRACKED_HERE or request.endpoint == "static":
+        return
+    if not current_user.is_authenticated:
+        return
+    record = current_user.login_record
+    if record is not None:
+        sessions.touch(record)
+    accounts.record_activity(current_user.id, current_user.last_seen)
+
+
+def mark_database_down() -> None:
+    """Render this request's page as anonymous: the reader cannot be loaded."""
+    g.wren_database_down = True
+
+
+def template_user() -> dict[str, Any]:
+    """``current_user`` for templates: Flask-Login's lazy proxy, or anonymous
+    while the database is down (loading the reader would fail again)."""
+    if g.get("wren_database_down"):
+        return {"current_user": AnonymousUserMixin()}
+    return {"current_user": current_user}
+
+
+def init_app(app: Flask, login_manager: LoginManager) -> None:
+    # Our own context processor instead of Flask-Login's, which loads the
+    # user eagerly, even while rendering the database-down page.
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(template_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+    app.before_request(note_activity)
