@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
 from flask import (
     abort,
     flash,
@@ -18,31 +17,24 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.avatars import clamp_size, identicon_svg
-from app.extensions import db
 from app.main.forms import ProfileForm
-from app.main.routes import bp, profile_context, profile_version
-from app.models import User
+from app.main.routes import bp, profile_page, profile_version
 from app.services import DomainError, accounts
 from app.web import conditional
 
 _DIGEST = re.compile(r"^[0-9a-f]{32}$")
 
 
-def get_user_or_404(username: str) -> User:
-    user = db.session.scalar(
-        sa.select(User).where(User.username_key == username.lower())
-    )
-    if user is None:
-        abort(404, f"There is no user called {username}.")
-    return user
-
-
 @bp.get("/user/<username>")
 def user_profile(username: str) -> ResponseReturnValue:
-    user = get_user_or_404(username)
-    context = profile_context(user)
+    found, page = profile_page(username)
     return conditional.render(
-        profile_version(user, context), "main/profile.html", user=user, **context
+        profile_version(found, page),
+        "main/profile.html",
+        user=found.user,
+        counts=found.counts,
+        viewer_follows=found.viewer_follows,
+        page=page,
     )
 
 

@@ -24,6 +24,7 @@ from app.pagination import Page, parse_cursor
 from app.services import DomainError, accounts, posts, social
 from app.services.errors import Forbidden
 from app.web import conditional
+from app.web.login import reader
 from app.web.security import safe_next
 
 bp = Blueprint("main", __name__)
@@ -146,23 +147,18 @@ def following(username: str) -> ResponseReturnValue:
     )
 
 
-def profile_context(user: User) -> dict[str, Any]:
-    """What the profile page shows besides the user: posts, counts, follow state."""
-    page: Page[Any] = posts.user_posts_page(user, before_arg(), page_size())
-    viewer_follows = (
-        current_user.is_authenticated
-        and current_user.id != user.id
-        and social.is_following(current_user, user)
-    )
-    return {
-        "page": page,
-        "counts": social.counts_for(user),
-        "viewer_follows": viewer_follows,
-    }
+def profile_page(username: str) -> tuple[social.Profile, Page[Any]]:
+    """A profile and one page of its posts, or 404."""
+    viewer = reader()
+    found = social.profile(username, viewer.id if viewer else None)
+    if found is None:
+        abort(404, f"There is no user called {username}.")
+    return found, posts.user_posts_page(found.user, before_arg(), page_size())
 
 
-def profile_version(user: User, context: dict[str, Any]) -> tuple[Any, ...]:
+def profile_version(found: social.Profile, page: Page[Any]) -> tuple[Any, ...]:
     """Every value the profile page shows, for its ETag."""
+    user = found.user
     return (
         user.id,
         user.username,
@@ -170,7 +166,7 @@ def profile_version(user: User, context: dict[str, Any]) -> tuple[Any, ...]:
         user.about_me,
         user.created_at,
         user.last_seen,
-        context["counts"],
-        context["viewer_follows"],
-        posts.page_version(context["page"]),
+        found.counts,
+        found.viewer_follows,
+        posts.page_version(page),
     )

@@ -124,3 +124,40 @@ def counts(user_ids: Iterable[int]) -> dict[int, UserCounts]:
 
 def counts_for(user: User) -> UserCounts:
     return counts([user.id]).get(user.id, UserCounts())
+
+
+_FOLLOWS_VIEWER = (
+    sa.select(follows.c.follower_id)
+    .where(
+        follows.c.follower_id == sa.bindparam("viewer", type_=sa.Integer),
+        follows.c.followed_id == User.id,
+    )
+    .exists()
+)
+# A profile's user, counts and whether the viewer follows them: one statement.
+_PROFILE = sa.select(
+    User,
+    _count(Post, Post.user_id),
+    _count(follows, follows.c.followed_id),
+    _count(follows, follows.c.follower_id),
+    _FOLLOWS_VIEWER,
+).where(User.username_key == sa.bindparam("key"))
+
+
+@dataclass(frozen=True)
+class Profile:
+    user: User
+    counts: UserCounts
+    viewer_follows: bool
+
+
+def profile(username: str, viewer_id: int | None) -> Profile | None:
+    """``username``'s account with its counts, as ``viewer_id`` sees it."""
+    row = db.session.execute(
+        _PROFILE, {"key": username.strip().lower(), "viewer": viewer_id or 0}
+    ).first()
+    if row is None:
+        return None
+    user, posts_n, followers_n, following_n, follows_it = row
+    viewer_follows = bool(follows_it) and viewer_id != user.id
+    return Profile(user, UserCounts(posts_n, followers_n, following_n), viewer_follows)

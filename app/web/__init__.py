@@ -34,4 +34,3 @@ def init_app(app: Flask, csp: headers.Policy, *, hsts: bool) -> None:
     headers.init_app(app, csp, hsts=hsts)
     templating.init_app(app)
     cards.init_app(app)
-    conditional.init_app(app)

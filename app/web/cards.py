@@ -43,7 +43,7 @@ def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Markup]]:
     One round trip to the cache for the whole page, and one to store the
     cards it lacked.
     """
-    version = current_app.config["WREN_CARD_VERSION"]
+    version = current_app.config["WREN_RENDER_VERSION"]
     keys = [_card_key(post, version) for post in posts]
     found = cache.get_many(*keys) if keys else []
     missing: dict[str, str] = {}
@@ -58,19 +58,5 @@ def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Markup]]:
     return cards
 
 
-def template_version(app: Flask) -> str:
-    """A digest of the card template and the avatar settings.
-
-    Part of every key, so a deploy that changes how cards look never serves
-    cards rendered by the old code from a shared cache.
-    """
-    loader = app.jinja_env.loader
-    assert loader is not None  # noqa: S101 (Flask always sets one)
-    source, _, _ = loader.get_source(app.jinja_env, TEMPLATE)
-    settings = f"{app.config['AVATAR_PROVIDER']}\0{app.config['SECRET_KEY']}"
-    return hashlib.blake2b((source + settings).encode(), digest_size=6).hexdigest()
-
-
 def init_app(app: Flask) -> None:
-    app.config["WREN_CARD_VERSION"] = template_version(app)
     app.add_template_global(post_cards, "post_cards")

@@ -3,7 +3,8 @@
 A view reads the rows a page shows (cheap, indexed), then asks
 :func:`render` for the response. The ETag is a digest of those values, the
 reader's state and the deployed templates; when the browser already holds
-that version it gets 304 Not Modified and nothing is rendered. A write
+that version it gets 304 Not Modified and nothing is rendered. The digest
+includes app.web.templating.render_version, so a deploy changes every tag. A write
 anywhere changes the values a page reads, so a stale page is never
 confirmed, on any node.
 """
@@ -14,7 +15,6 @@ import hashlib
 from typing import Any
 
 from flask import (
-    Flask,
     current_app,
     make_response,
     render_template,
@@ -22,27 +22,22 @@ from flask import (
     session,
 )
 from flask.wrappers import Response
-from flask_login import current_user
+
+from app.web.login import reader
+from app.web.templating import csrf_secret
 
 
 def reader_state() -> tuple[Any, ...]:
     """What the layout shows of the reader (nav, banners, form tokens)."""
-    if not current_user.is_authenticated:
+    user = reader()
+    if user is None:
         return ("anonymous",)
-    # The session's CSRF secret stands for the tokens in the page's forms:
-    # a token made from it stays valid for the whole session.
-    csrf_field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    return (
-        current_user.id,
-        current_user.username,
-        current_user.email,
-        current_user.email_confirmed_at,
-        session.get(csrf_field),
-    )
+    # The session's CSRF secret stands for the tokens in the page's forms.
+    return (user.id, user.username, user.email, user.email_confirmed_at, csrf_secret())
 
 
 def etag_of(*parts: Any) -> str:
-    text = repr((current_app.config["WREN_TEMPLATES_VERSION"], reader_state(), parts))
+    text = repr((current_app.config["WREN_RENDER_VERSION"], reader_state(), parts))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -62,18 +57,3 @@ def render(parts: tuple[Any, ...], template: str, **context: Any) -> Response:
         response = make_response(render_template(template, **context))
     response.set_etag(tag, weak=True)
     return response
-
-
-def templates_version(app: Flask) -> str:
-    """A digest of every template, so a deploy never confirms an old page."""
-    loader = app.jinja_env.loader
-    digest = hashlib.blake2b(digest_size=8)
-    if loader is not None:
-        for name in sorted(loader.list_templates()):
-            source, _, _ = loader.get_source(app.jinja_env, name)
-            digest.update(name.encode() + b"\0" + source.encode())
-    return digest.hexdigest()
-
-
-def init_app(app: Flask) -> None:
-    app.config["WREN_TEMPLATES_VERSION"] = templates_version(app)

@@ -15,7 +15,8 @@ from typing import Any
 
 from flask import Flask, g, make_response, request
 from flask.wrappers import Response
-from flask_login import current_user
+
+from app.web.login import reader
 
 Policy = dict[str, str | list[str]]
 
@@ -125,7 +126,7 @@ def cache_control(response: Response) -> Response:
         response.cache_control.no_store = True
     elif g.get("wren_database_down"):  # the reader cannot be loaded now
         response.cache_control.no_cache = True
-    elif request.authorization is not None or current_user.is_authenticated:
+    elif request.authorization is not None or reader() is not None:
         response.cache_control.private = True
         response.cache_control.no_cache = True
     elif (

@@ -35,7 +35,22 @@ def load_user(token: str) -> User | None:
     user, record = found
     user.login_token = token
     user.login_record = record
+    g.wren_reader = user
     return user
+
+
+def reader() -> User | None:
+    """The logged-in user as an object, or None; asks Flask-Login once.
+
+    Code that reads the user many times per request (the layout, ETags)
+    uses this rather than going through the ``current_user`` proxy each time.
+    """
+    if "wren_reader_known" not in g:
+        known = None
+        if not g.get("wren_database_down") and current_user.is_authenticated:
+            known = g.get("wren_reader")
+        g.wren_reader_known = known
+    return g.wren_reader_known  # type: ignore[no-any-return]
 
 
 def log_in(user: User, *, remember: bool) -> None:
@@ -52,6 +67,7 @@ def log_in(user: User, *, remember: bool) -> None:
     user.login_token = token
     session.clear()
     login_user(user, remember=remember)
+    g.wren_reader = g.wren_reader_known = user
 
 
 def end_browser_session() -> None:
@@ -64,18 +80,20 @@ def end_browser_session() -> None:
         sessions.end(current_user.login_token)
     session.clear()
     logout_user()
+    g.pop("wren_reader", None)
+    g.pop("wren_reader_known", None)
 
 
 def note_activity() -> None:
     """Move last_seen and the login's last use on, at most once a minute."""
     if request.blueprint in _NOT_TRACKED_HERE or request.endpoint == "static":
         return
-    if not current_user.is_authenticated:
+    user = reader()
+    if user is None:
         return
-    record = current_user.login_record
-    if record is not None:
-        sessions.touch(record)
-    accounts.record_activity(current_user.id, current_user.last_seen)
+    if user.login_record is not None:
+        sessions.touch(user.login_record)
+    accounts.record_activity(user.id, user.last_seen)
 
 
 def mark_database_down() -> None:
@@ -84,11 +102,15 @@ def mark_database_down() -> None:
 
 
 def template_user() -> dict[str, Any]:
-    """``current_user`` for templates: Flask-Login's lazy proxy, or anonymous
-    while the database is down (loading the reader would fail again)."""
+    """``current_user`` for templates, as the object rather than the proxy.
+
+    A page reads it dozens of times, and each read through Flask-Login's
+    proxy looks the user up again. While the database is down the reader
+    cannot be loaded, so the page is rendered as anonymous.
+    """
     if g.get("wren_database_down"):
         return {"current_user": AnonymousUserMixin()}
-    return {"current_user": current_user}
+    return {"current_user": reader() or current_user}
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
-from flask import Flask
+from flask import Flask, current_app, request, session
+from flask_wtf.csrf import generate_csrf
 
 from app.db_types import utcnow
+from app.web.login import reader
 
 
 def iso_utc(value: datetime) -> str:
@@ -36,7 +39,65 @@ def ago(value: datetime, now: datetime | None = None) -> str:
     return "just now"
 
 
+def render_version(app: Flask) -> str:
+    """A digest of everything that shapes rendered HTML besides the data:
+    every template, the avatar settings and the signing key.
+
+    Part of every fragment key and ETag, so a deploy or a new key never
+    serves or confirms HTML made by the old one, from any shared cache.
+    """
+    digest = hashlib.blake2b(digest_size=8)
+    loader = app.jinja_env.loader
+    if loader is not None:
+        for name in sorted(loader.list_templates()):
+            source, _, _ = loader.get_source(app.jinja_env, name)
+            digest.update(name.encode() + b"\0" + source.encode() + b"\0")
+    for setting in ("AVATAR_PROVIDER", "SECRET_KEY"):
+        digest.update(str(app.config[setting]).encode() + b"\0")
+    return digest.hexdigest()
+
+
+def fragment_key(*parts: object) -> str:
+    """One cache key for a layout fragment that shows ``parts``."""
+    text = repr((current_app.config["WREN_RENDER_VERSION"], request.script_root, parts))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def nav_key() -> str:
+    """The navigation bar's key: the reader, the page it marks as current,
+    and the session's CSRF secret (its logout form holds a token made from
+    it, valid for the whole session)."""
+    endpoint = request.endpoint
+    user = reader()
+    if user is None:
+        return fragment_key("nav", endpoint)
+    own_profile = (
+        endpoint == "main.user_profile"
+        and (request.view_args or {}).get("username") == user.username
+    )
+    return fragment_key(
+        "nav", endpoint, own_profile, user.id, user.username, user.email, csrf_secret()
+    )
+
+
+def csrf_secret() -> str:
+    """This session's CSRF secret, made now if the session has none yet.
+
+    Keys and ETags of HTML that holds CSRF tokens include it: a token made
+    from it is valid for the whole session (WTF_CSRF_TIME_LIMIT is None),
+    and a new session (after logging in again) gets a new secret, so HTML
+    with another session's token is never reused.
+    """
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field not in session:
+        generate_csrf()  # stores a new secret in the session
+    return str(session[field])
+
+
 def init_app(app: Flask) -> None:
+    app.config["WREN_RENDER_VERSION"] = render_version(app)
+    app.add_template_global(fragment_key, "fragment_key")
+    app.add_template_global(nav_key, "nav_key")
     app.add_template_filter(iso_utc, "iso_utc")
     app.add_template_filter(human_utc, "human_utc")
     app.add_template_filter(ago, "ago")
