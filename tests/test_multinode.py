@@ -51,6 +51,8 @@ def nodes() -> Iterator[tuple[LiveServer, LiveServer]]:
             "SECRET_KEY": secrets.token_hex(16),
             "RATELIMIT_ENABLED": "true",
             "RATELIMIT_STORAGE_URI": redis.url,
+            # Shared fragment cache: a card cached by one node is used by both.
+            "CACHE_REDIS_URL": redis.url,
             "RATELIMIT_LOGIN": "10/minute",
         }
         flask_cli(env, "db", "upgrade")
@@ -139,3 +141,36 @@ def test_failed_logins_on_both_nodes_share_the_account_limit(nodes: Any) -> None
     # A new client, a new node: the account itself is now resting.
     assert failed_login(a, Browser("203.0.113.99"), "Victim") == 429
     assert failed_login(b, Browser("203.0.113.98"), "someone-new") == 200
+
+
+def test_cards_shared_in_redis_follow_a_rename_on_either_node(nodes: Any) -> None:
+    a, b = nodes
+    author = Browser(fresh_address())
+    register_and_login(a, author, "carol")
+    body = f"carol was here {secrets.token_hex(4)}"
+    assert author.submit(a.url + "/", {"body": body}).status_code == 302
+    reader = Browser(fresh_address())
+    for node in (a, b):  # each node renders or reuses the shared card
+        assert ">carol</a>" in reader.get(node.url + "/explore", timeout=10).text
+    renamed = author.submit(
+        b.url + "/settings/profile", {"username": "caroline", "about_me": ""}
+    )
+    assert renamed.status_code == 302
+    for node in (a, b):
+        page = reader.get(node.url + "/explore", timeout=10).text
+        assert body in page
+        assert ">caroline</a>" in page
+        assert ">carol</a>" not in page
+
+
+def test_logout_on_one_node_ends_the_session_on_the_other(nodes: Any) -> None:
+    a, b = nodes
+    browser = Browser(fresh_address())
+    register_and_login(a, browser, "dora")
+    copied = Browser(fresh_address())
+    copied.cookies.update(browser.cookies)
+    assert 'name="body"' in copied.get(b.url + "/", timeout=10).text
+    assert (
+        browser.submit(a.url + "/auth/logout", {}, page=a.url + "/").status_code == 302
+    )
+    assert 'name="body"' not in copied.get(b.url + "/", timeout=10).text
