@@ -8,6 +8,7 @@ never come to name someone else.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,7 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.avatars import avatar_for
 from app.db_types import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model, db
 
 USERNAME_MAX = 32
 EMAIL_MAX = 254
@@ -61,7 +62,7 @@ follows = sa.Table(
 NO_ID_REUSE = {"sqlite_autoincrement": True}
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = NO_ID_REUSE
     # login_token and login_record below are plain attributes, not columns.
@@ -160,7 +161,7 @@ class User(UserMixin, db.Model):
         )
 
 
-class Post(db.Model):
+class Post(Model):
     __tablename__ = "posts"
     # Posts are listed newest first by id (ids grow with time), per author too.
     __table_args__ = (sa.Index("ix_posts_user_id_id", "user_id", "id"), NO_ID_REUSE)
@@ -176,7 +177,7 @@ class Post(db.Model):
         return f"<Post {self.id} by {self.user_id}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
     __table_args__ = NO_ID_REUSE
 
@@ -192,7 +193,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(back_populates="api_tokens", lazy="joined")
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One login on one device: what the session and remember-me cookies name.
 
     The cookies carry a random token; only its SHA-256 is stored. Deleting
@@ -217,3 +218,8 @@ class LoginSession(db.Model):
     ip: Mapped[str] = mapped_column(sa.String(IP_MAX), default="")
 
     user: Mapped[User] = relationship(back_populates="login_sessions")
+
+
+def table_of(model: type[Model]) -> sa.Table:
+    """A model's Table, typed as one (``__table__`` is a FromClause to mypy)."""
+    return cast(sa.Table, model.__table__)

@@ -22,7 +22,7 @@ from werkzeug.security import generate_password_hash
 
 from app.db_types import utcnow
 from app.extensions import db
-from app.models import Post, User, follows
+from app.models import Post, User, follows, table_of
 
 DEFAULT_PASSWORD = "wren-demo-password"  # noqa: S105 (documented demo password)
 CHUNK = 20_000
@@ -127,7 +127,7 @@ def seed(
     ]
     try:
         for chunk in _chunks(user_rows, CHUNK):
-            db.session.execute(sa.insert(User.__table__), chunk)
+            db.session.execute(sa.insert(table_of(User)), chunk)
             progress(len(chunk))
         db.session.commit()
     except sa.exc.IntegrityError:
@@ -139,10 +139,10 @@ def seed(
     ids = _ids_in_name_order(names)
 
     _tune_for_bulk_load()
-    insert_posts = _raw_insert(Post.__table__, ("body", "created_at", "user_id"))
+    insert_posts = _raw_insert(table_of(Post), ("body", "created_at", "user_id"))
     as_db_time = _time_converter()
     written = 0
-    with _indexes_dropped(Post.__table__):
+    with _indexes_dropped(table_of(Post)):
         post_rows = _post_rows(rng, ids, posts, start, now, as_db_time)
         for batch in _chunks(post_rows, CHUNK):
             insert_posts(batch)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from apiflask import HTTPBasicAuth, HTTPTokenAuth
 from apiflask.exceptions import HTTPError
+from apiflask.types import ResponseReturnValueType
 from flask import request
-from flask.typing import ResponseReturnValue
 
 from app.models import User
 from app.services import accounts, api_tokens
@@ -49,7 +49,7 @@ def verify_token(token: str) -> User | None:
 
 
 @basic_auth.error_processor
-def basic_auth_error(error: HTTPError) -> ResponseReturnValue:
+def basic_auth_error(error: HTTPError) -> ResponseReturnValueType:
     return {
         "message": "Send your username (or email) and password with HTTP Basic "
         "authentication to obtain a token."
@@ -57,7 +57,7 @@ def basic_auth_error(error: HTTPError) -> ResponseReturnValue:
 
 
 @token_auth.error_processor
-def token_auth_error(error: HTTPError) -> ResponseReturnValue:
+def token_auth_error(error: HTTPError) -> ResponseReturnValueType:
     header = f'Bearer realm="{REALM}"'
     if request.headers.get("Authorization", "").lower().startswith("bearer "):
         # RFC 6750: a token was sent but is unknown, expired or revoked.

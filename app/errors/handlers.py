@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
+from apiflask.types import ResponseReturnValueType
 from flask import current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
@@ -97,7 +98,7 @@ def _custom_description(error: HTTPException) -> bool:
     return error.description != type(error).description
 
 
-def handle_api_error(error: HTTPError) -> ResponseReturnValue:
+def handle_api_error(error: HTTPError) -> ResponseReturnValueType:
     """APIFlask's validation and abort() errors: always JSON."""
     body: dict[str, Any] = {"message": error.message, **error.extra_data}
     if error.detail:

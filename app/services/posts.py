@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app import validation
 from app.extensions import db
-from app.models import Post, User, follows
+from app.models import Post, User, follows, table_of
 from app.pagination import Page, page_of
 from app.services.errors import Forbidden, checked
 
@@ -32,8 +32,8 @@ class PostView(NamedTuple):
     email: str  # only to derive the avatar; never shown
 
 
-_POSTS = Post.__table__
-_USERS = User.__table__
+_POSTS = table_of(Post)
+_USERS = table_of(User)
 _VIEW_COLUMNS = sa.select(
     _POSTS.c.id,
     _POSTS.c.body,
