@@ -1,25 +1,31 @@
 """Load benchmark: Wren under gunicorn against Flask's hello world.
 
-``make bench`` (or ``python -m bench.run``) does, one server at a time:
+``make bench`` (or ``python -m bench.run``) runs, on SQLite and on
+PostgreSQL (``--db``), one server at a time:
 
-1. seeds two SQLite databases with ``flask seed``: small (1,000 posts) and
-   large (1,000,000 posts, 10,000 users), timing the large seed;
-2. serves each with ``gunicorn -c gunicorn.conf.py run:app`` in the production
-   config, as behind a TLS proxy (every request carries X-Forwarded-Proto:
-   https from 127.0.0.1, a trusted proxy address, so Secure cookies, HSTS and
-   the HTTPS redirect all stay on), logs in demo1 through the real form and
-   gets an API token with HTTP Basic;
-3. measures with wrk the logged-in home feed, /explore, /user/demo2 and
-   GET /api/feed, and bench/hello.py under the identical gunicorn command
-   before the first and after every endpoint (see Yardstick): each endpoint
-   is compared with the hello-world runs on either side of it;
-   a wrk script counts every answer that is not 2xx or lacks the page's real
-   content (a login redirect or an empty page counts as a failure);
-4. prints a JSON summary and writes results.json and chart.svg to
-   bench/results/.
+- the **community mix** (``--workload mix``, the default; bench/mix.py and
+  bench/mix.lua): a seeded community (2,000 users, 200,000 posts, 20 follows
+  each), at least 100 distinct logged-in readers, every request a random
+  reader and a random target (their feed, /explore, any profile, deep
+  ``?before=`` pages, /api/feed), 8% of them posts through the API and the
+  form;
+- the **single reader** (``--workload single``; bench/single.py): demo1 on
+  the feed, /explore, /user/demo2 and /api/feed, at 1,000 and 1,000,000
+  posts.
 
-The access log is off for every server alike, so the benchmark measures the
-app and not a pipe. ``--quick`` runs tiny sizes for a smoke test.
+``--workload all`` runs both. Wren is served with ``gunicorn -c
+gunicorn.conf.py run:app`` in the production config, as behind a TLS proxy
+(every request carries X-Forwarded-Proto: https from 127.0.0.1, a trusted
+proxy address, so Secure cookies, HSTS and the HTTPS redirect all stay on),
+and bench/hello.py under the identical command is measured just before and
+just after every Wren measurement (the yardstick; see harness.Yardstick).
+Only 2xx answers with real content count as good (a form post's 302 to "/"
+as well); anything else is a failure, and a run with failures exits 1.
+Targets are reported, not enforced.
+
+The access log is off for every server alike. Results go to
+bench/results/results.json (and a timestamped copy); ``--quick`` is a smoke
+run of about two minutes.
 """
 
 from __future__ import annotations
@@ -27,346 +33,125 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
-import re
-import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import requests
-
+from bench import mix, single
 from bench.chart import write_chart
-from tests.servers import LiveServer, flask_cli
-
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
-LUA = HERE / "check.lua"
-PASSWORD = "wren-demo-password"
-# As from a TLS proxy; a fixed User-Agent as from one browser (Flask-Login
-# marks a session whose agent changes as not fresh, and saves it again).
-PROXY = {"X-Forwarded-Proto": "https", "User-Agent": "wren-bench"}
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-POST_CARD = '<article class="post card'
-
-# name -> (path, markers every good body holds, needs "cookie" or "token")
-ENDPOINTS: dict[str, tuple[str, list[str], str]] = {
-    "feed": ("/", ['class="post-form', POST_CARD], "cookie"),
-    "explore": ("/explore", [POST_CARD], "cookie"),
-    "profile": ("/user/demo2", [POST_CARD, "demo2"], "cookie"),
-    "api_feed": ("/api/feed", ['"items":', '"body":'], "token"),
-}
-TARGETS = {"feed": 0.40, "explore": 0.40, "profile": 0.40, "api_feed": 0.50}
-MAX_P50_RATIO = 1.3
-MAX_SEED_SECONDS = 60.0
+from bench.harness import (
+    RESULTS,
+    ROOT,
+    Yardstick,
+    databases,
+    hello_server,
+    host_load,
+    note,
+    postgres_available,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small-users", type=int, default=100)
-    parser.add_argument("--small-posts", type=int, default=1_000)
-    parser.add_argument("--large-users", type=int, default=10_000)
-    parser.add_argument("--large-posts", type=int, default=1_000_000)
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--workload",
+        choices=("mix", "single", "all"),
+        default="mix",
+        help="what to run",
+    )
+    parser.add_argument(
+        "--db", choices=("sqlite", "postgres", "both"), default="both", help="databases"
+    )
+    parser.add_argument(
+        "--app-dir",
+        type=Path,
+        default=ROOT,
+        help="the Wren tree to serve (e.g. a `git worktree` of a stable commit)",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the Wren servers (repeatable)",
+    )
+    mixing = parser.add_argument_group("community mix")
+    mixing.add_argument("--users", type=int, default=2_000, help="demo1..demoN")
+    mixing.add_argument("--posts", type=int, default=200_000, help="seeded")
+    mixing.add_argument("--readers", type=int, default=100, help="distinct, >= 100")
+    mixing.add_argument(
+        "--write-share", type=float, default=0.08, help="of requests, 0.05-0.10"
+    )
+    mixing.add_argument("--seed", type=int, default=1, help="picks readers, targets")
+    one = parser.add_argument_group("single reader")
+    one.add_argument("--small-users", type=int, default=100, help="small database")
+    one.add_argument("--small-posts", type=int, default=1_000, help="small database")
+    one.add_argument("--large-users", type=int, default=10_000, help="large database")
+    one.add_argument(
+        "--large-posts", type=int, default=1_000_000, help="large database"
+    )
     parser.add_argument("--follows", type=int, default=20, help="per demo user")
     parser.add_argument("--duration", type=int, default=15, help="seconds per run")
     parser.add_argument("--warmup", type=int, default=3, help="seconds, unmeasured")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
-        "--workers", type=int, default=None, help="default: gunicorn.conf.py's"
-    )
-    parser.add_argument(
-        "--reuse", action="store_true", help="keep seeded databases from a last run"
-    )
-    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
-    parser.add_argument(
-        "--no-page-cache",
+        "--reuse",
         action="store_true",
-        help="PAGE_CACHE_SIZE=0: every page rendered, for comparison",
+        help="keep SQLite databases seeded with the same sizes by a last run",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: 200 users, 5,000 posts, 100 readers, 5 s runs",
     )
     args = parser.parse_args(argv)
     if args.quick:
+        args.users, args.posts = 200, 5_000
+        args.readers = min(args.readers, 100)
         args.large_users, args.large_posts = 1_000, 20_000
-        args.duration, args.warmup = 3, 1
+        args.duration, args.warmup = 5, 1
+    if args.readers > args.users:
+        parser.error("--readers cannot exceed --users")
+    if not 0 <= args.write_share < 1:
+        parser.error("--write-share must be a fraction below 1")
+    if args.readers < 100 or not 0.05 <= args.write_share <= 0.10:
+        print(
+            "note: the contract's mix has >= 100 readers and 5-10% writes",
+            file=sys.stderr,
+        )
+    args.app_dir = args.app_dir.resolve()
+    extra = {}
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            parser.error(f"--env wants KEY=VALUE, not {item!r}")
+        extra[key] = value
+    args.extra_env = extra
     return args
 
 
-def seed(name: str, users: int, posts: int, follows: int, reuse: bool) -> float | None:
-    """Create results/wren-<name>.sqlite; return the seconds ``flask seed`` took.
-
-    With ``reuse``, a database seeded with the same sizes is kept, and the
-    time measured when it was seeded is returned.
-    """
-    path = RESULTS / f"wren-{name}.sqlite"
-    stamp = RESULTS / f"wren-{name}.json"
-    params = {"users": users, "posts": posts, "follows": follows}
-    env = {
-        "WREN_CONFIG": "development",
-        "DATABASE_URL": f"sqlite:///{path}",
-        "SECRET_KEY": "seeding",
-        "WREN_INSTANCE_PATH": str(RESULTS / "instance"),
-    }
-    if reuse and path.exists() and stamp.exists():
-        kept = json.loads(stamp.read_text())
-        if kept.get("params") == params:
-            flask_cli(env, "db", "upgrade")  # a kept database gets new migrations
-            return kept.get("seconds")  # measured when it was seeded
-    for old in RESULTS.glob(f"wren-{name}.sqlite*"):
-        old.unlink()
-    flask_cli(env, "db", "upgrade")
-    started = time.perf_counter()
-    flask_cli(
-        env,
-        "seed",
-        *("--users", str(users), "--posts", str(posts), "--follows", str(follows)),
-        timeout=900,
-    )
-    seconds = time.perf_counter() - started
-    seconds = round(seconds, 1)
-    stamp.write_text(json.dumps({"params": params, "seconds": seconds}))
-    return seconds
-
-
-def cookie_header(*responses: requests.Response) -> str:
-    jar: dict[str, str] = {}
-    for response in responses:
-        jar.update(response.cookies.get_dict())
-    return "; ".join(f"{k}={v}" for k, v in jar.items())
-
-
-def log_in(base: str) -> dict[str, str]:
-    """Credentials for demo1: the session cookie and an API bearer token.
-
-    The session cookie is Secure, so it is carried by hand: the benchmark
-    speaks plain http to gunicorn as the TLS proxy would.
-    """
-    page = requests.get(base + "/auth/login", headers=PROXY, timeout=10)
-    page.raise_for_status()
-    match = CSRF_RE.search(page.text)
-    assert match, "no csrf_token on the login page"
-    login = requests.post(
-        base + "/auth/login",
-        data={"csrf_token": match.group(1), "username": "demo1", "password": PASSWORD},
-        headers={
-            **PROXY,
-            "Cookie": cookie_header(page),
-            # Flask-WTF checks the referrer of https form posts.
-            "Referer": base.replace("http://", "https://", 1) + "/auth/login",
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
-    if login.status_code != 302 or "/auth/login" in login.headers.get("Location", ""):
-        raise RuntimeError(f"login failed: {login.status_code}\n{login.text[:2000]}")
-    cookie = cookie_header(page, login)
-    # A browser's first page after login stores the session's new CSRF
-    # secret; wrk sends one fixed cookie, so take that step here.
-    home = requests.get(
-        base + "/",
-        headers={**PROXY, "Cookie": cookie},
-        allow_redirects=False,
-        timeout=10,
-    )
-    home.raise_for_status()
-    cookie = cookie_header(page, login, home)
-
-    token = requests.post(
-        base + "/api/tokens", auth=("demo1", PASSWORD), headers=PROXY, timeout=10
-    )
-    if token.status_code != 201:
-        raise RuntimeError(f"token failed: {token.status_code} {token.text[:500]}")
-    return {"cookie": cookie, "token": token.json()["token"]}
-
-
-def wrk(
-    args: argparse.Namespace,
-    url: str,
-    markers: list[str],
-    headers: dict[str, str],
-    seconds: int,
-) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "WRK_MARKERS": "\n".join(markers),
-        "WRK_HEADERS": "\n".join(f"{k}: {v}" for k, v in headers.items()),
-    }
-    command = [
-        "wrk",
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{seconds}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(LUA),
-        url,
-    ]
-    out = subprocess.run(
-        command,
-        env=env,
+def app_commit(app_dir: Path) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(app_dir), "describe", "--always", "--dirty"],
         capture_output=True,
         text=True,
-        check=True,
-        timeout=seconds + 60,
-    ).stdout
-    line = next(x for x in out.splitlines() if x.startswith("WRK_JSON "))
-    raw = json.loads(line.removeprefix("WRK_JSON "))
-    duration = raw["duration_us"] / 1e6
-    return {
-        "rps": round(raw["requests"] / duration, 1),
-        "p50_ms": round(raw["p50_us"] / 1000, 2),
-        "p99_ms": round(raw["p99_us"] / 1000, 2),
-        "requests": raw["requests"],
-        "non2xx": raw["non2xx"],
-        "marker_missing": raw["marker_missing"],
-        "socket_errors": raw["socket_errors"] + raw["timeouts"],
-        "sample_bad_status": raw["sample_bad_status"],
-    }
+        check=False,
+    )
+    return done.stdout.strip() or "unknown"
 
 
-def rss_mb(server: LiveServer) -> list[float]:
-    sizes = []
-    for pid in server.worker_pids():
-        status = Path(f"/proc/{pid}/status").read_text()
-        kb = int(re.search(r"^VmRSS:\s+(\d+)", status, re.M).group(1))  # type: ignore[union-attr]
-        sizes.append(round(kb / 1024, 1))
-    return sizes
-
-
-def server_env(db: Path | None) -> dict[str, str]:
-    env = {
-        "WREN_CONFIG": "production",
-        "SECRET_KEY": secrets.token_hex(32),
-        "GUNICORN_ACCESS_LOG": "off",
-        "LOG_LEVEL": "WARNING",
-        "MAIL_BACKEND": "console",
-        "DATABASE_URL": f"sqlite:///{db or RESULTS / 'unused.sqlite'}",
-    }
-    return env
-
-
-class Yardstick:
-    """Flask's hello world, measured again between every two Wren measurements.
-
-    This machine's speed drifts by a third within one run (other tenants of
-    the host); a ratio to a hello-world rps measured minutes earlier measured
-    the drift as much as the app. Each endpoint is compared with the mean of
-    the hello-world runs just before and just after it. Its server idles
-    meanwhile, as the Wren server does while hello world is measured.
-    """
-
-    def __init__(self, args: argparse.Namespace, server: LiveServer) -> None:
-        self.args = args
-        self.url = server.url + "/"
-        self.runs: list[dict[str, Any]] = []
-
-    def measure(self) -> dict[str, Any]:
-        markers = ["Hello, World!"]
-        wrk(self.args, self.url, markers, PROXY, self.args.warmup)
-        result = wrk(self.args, self.url, markers, PROXY, self.args.duration)
-        self.runs.append(result)
-        return result
-
-    def last(self) -> dict[str, Any]:
-        return self.runs[-1] if self.runs else self.measure()
-
-
-def measure_wren(
-    args: argparse.Namespace, db: Path, workers: int, yardstick: Yardstick
-) -> dict[str, Any]:
-    results: dict[str, Any] = {}
-    env = server_env(db)
-    if args.no_page_cache:
-        env["PAGE_CACHE_SIZE"] = "0"
-    with LiveServer(env, workers=workers) as srv:
-        creds = log_in(srv.url)
-        for name, (path, markers, auth) in ENDPOINTS.items():
-            headers = dict(PROXY)
-            if auth == "cookie":
-                headers["Cookie"] = creds["cookie"]
-            else:
-                headers["Authorization"] = f"Bearer {creds['token']}"
-            before = yardstick.last()
-            wrk(args, srv.url + path, markers, headers, args.warmup)
-            result = wrk(args, srv.url + path, markers, headers, args.duration)
-            after = yardstick.measure()
-            result["hello_rps"] = round((before["rps"] + after["rps"]) / 2, 1)
-            results[name] = result
-        results["rss_mb"] = rss_mb(srv)
-    return results
-
-
-def summarise(
-    args: argparse.Namespace,
-    workers: int,
-    seeds: dict[str, float | None],
-    hello: dict[str, Any],
-    runs: dict[str, dict[str, Any]],
-) -> dict[str, Any]:
-    endpoints: dict[str, Any] = {}
-    met: dict[str, bool] = {}
-    for name in ENDPOINTS:
-        small, large = runs["small"][name], runs["large"][name]
-        fractions = {
-            size: round(runs[size][name]["rps"] / runs[size][name]["hello_rps"], 3)
-            for size in ("small", "large")
-        }
-        ratio = round(large["p50_ms"] / small["p50_ms"], 2) if small["p50_ms"] else None
-        endpoints[name] = {
-            "small": small,
-            "large": large,
-            "fraction_of_hello": fractions,
-            "large_small_p50": ratio,
-        }
-        met[f"{name} >= {TARGETS[name]:.0%} of hello"] = (
-            min(fractions.values()) >= TARGETS[name]
-        )
-        met[f"{name} large/small p50 <= {MAX_P50_RATIO}"] = (
-            ratio is not None and ratio <= MAX_P50_RATIO
-        )
-    failures = sum(
-        r["non2xx"] + r["marker_missing"] + r["socket_errors"]
-        for size in ("small", "large")
-        for name, r in runs[size].items()
-        if name in ENDPOINTS
-    ) + (hello["non2xx"] + hello["marker_missing"] + hello["socket_errors"])
-    met["zero non-2xx or empty answers"] = failures == 0
-    if seeds.get("large") is not None:
-        met[f"seed large < {MAX_SEED_SECONDS:.0f} s"] = (
-            seeds["large"] is not None and seeds["large"] < MAX_SEED_SECONDS
-        )
-    return {
-        "machine": {
-            "cpus": multiprocessing.cpu_count(),
-            # Other processes share the CPUs with the servers and wrk: a
-            # load above the CPU count at either end makes the run noisy.
-            "load_average_start": args.load_start,
-            "load_average_end": [round(x, 2) for x in os.getloadavg()],
-        },
-        "settings": {
-            "workers": workers,
-            "wrk_threads": args.threads,
-            "connections": args.connections,
-            "duration_s": args.duration,
-            "small": {"users": args.small_users, "posts": args.small_posts},
-            "large": {"users": args.large_users, "posts": args.large_posts},
-            "follows_per_user": args.follows,
-            "page_cache": not args.no_page_cache,
-        },
-        "seed_seconds": seeds,
-        "hello": hello,
-        "endpoints": endpoints,
-        "rss_mb_per_worker": {
-            "hello": hello["rss_mb"],
-            "small": runs["small"]["rss_mb"],
-            "large": runs["large"]["rss_mb"],
-        },
-        "targets_met": met,
-        "failures": failures,
-    }
+def _terminate(signum: int, frame: Any) -> None:
+    # Unwind through every ``with`` block: servers stopped, clusters destroyed.
+    raise SystemExit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -374,49 +159,126 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed: run scripts/ci-deps.sh", file=sys.stderr)
         return 2
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    if "postgres" in kinds and not postgres_available(args.app_dir):
+        print("PostgreSQL binaries not found: run scripts/ci-deps.sh", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _terminate)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    args.load_start = [round(x, 2) for x in os.getloadavg()]
-    workers = args.workers or 2 * multiprocessing.cpu_count() + 1
+    started = time.strftime("%Y%m%d-%H%M%S")
+    load_start = host_load()
+    t0 = time.monotonic()
+    workloads = ["mix", "single"] if args.workload == "all" else [args.workload]
 
-    seeds = {
-        "small": seed(
-            "small", args.small_users, args.small_posts, args.follows, args.reuse
-        ),
-        "large": seed(
-            "large", args.large_users, args.large_posts, args.follows, args.reuse
-        ),
-    }
-    print(f"seeded: {seeds}", file=sys.stderr)
-    hello_env = server_env(None)
-    runs = {}
-    with LiveServer(
-        hello_env, workers=workers, app="bench.hello:app", ready_path="/"
-    ) as hello_server:
-        yardstick = Yardstick(args, hello_server)
-        for size in ("small", "large"):
-            db = RESULTS / f"wren-{size}.sqlite"
-            runs[size] = measure_wren(args, db, workers, yardstick)
-            print(f"{size}: done", file=sys.stderr)
-        hello_rss = rss_mb(hello_server)
-    every = yardstick.runs
-    hello = {
-        **every[0],
-        "rps": round(sum(r["rps"] for r in every) / len(every), 1),
-        "runs": every,
-        "rss_mb": hello_rss,
-    }
-    for key in ("non2xx", "marker_missing", "socket_errors"):
-        hello[key] = sum(r[key] for r in every)
+    mixes: list[dict[str, Any]] = []
+    singles: list[dict[str, Any]] = []
+    with hello_server(args.app_dir, args.workers) as hello:
+        yardstick = Yardstick(args, hello)
+        for kind in kinds:
+            with databases(kind, args.app_dir, args.reuse) as db:
+                if "mix" in workloads:
+                    note(f"community mix on {kind}")
+                    mixes.append(
+                        mix.measure_mix(
+                            args, args.app_dir, db, yardstick, args.extra_env
+                        )
+                    )
+                if "single" in workloads:
+                    note(f"single reader on {kind}")
+                    singles.append(
+                        single.measure_single(
+                            args, args.app_dir, db, yardstick, args.extra_env
+                        )
+                    )
+        hello_summary = yardstick.summary(hello.rss_mb())
 
-    summary = summarise(args, workers, seeds, hello, runs)
-    (RESULTS / "results.json").write_text(json.dumps(summary, indent=2) + "\n")
-    write_chart(summary, RESULTS / "chart.svg")
-    print(json.dumps(summary, indent=2))
-    print(
-        f"wrote {RESULTS / 'results.json'} and {RESULTS / 'chart.svg'}", file=sys.stderr
+    failures = (
+        sum(m["failures"] + m["warmup_failures"] for m in mixes)
+        + sum(s["failures"] for s in singles)
+        + hello_summary["failures"]
     )
-    # Targets are reported, not enforced; a wrong answer makes the run invalid.
-    return 1 if summary["failures"] else 0
+    summary = {
+        "started": started,
+        "seconds": round(time.monotonic() - t0, 1),
+        "app": {"dir": str(args.app_dir), "commit": app_commit(args.app_dir)},
+        "machine": {
+            "cpus": multiprocessing.cpu_count(),
+            # Other processes share the CPUs with the servers and wrk: a
+            # load above the CPU count at either end makes the run noisy.
+            "load_average_start": load_start,
+            "load_average_end": host_load(),
+        },
+        "settings": {
+            "workloads": workloads,
+            "databases": kinds,
+            "workers": args.workers,
+            "wrk_threads": args.threads,
+            "connections": args.connections,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "env": args.extra_env,
+            "mix": {
+                "users": args.users,
+                "posts": args.posts,
+                "follows_per_user": args.follows,
+                "readers": args.readers,
+                "write_share": args.write_share,
+                "reads": mix.READS,
+                "seed": args.seed,
+            },
+            "quick": args.quick,
+        },
+        "hello": hello_summary,
+        "mix": mixes,
+        "single": singles,
+        "failures": failures,
+    }
+    text = json.dumps(summary, indent=2) + "\n"
+    (RESULTS / "results.json").write_text(text)
+    (RESULTS / f"results-{started}.json").write_text(text)
+    for result in singles:
+        write_chart(
+            {
+                "endpoints": result["endpoints"],
+                "hello": hello_summary,
+                "settings": {"workers": args.workers},
+            },
+            RESULTS / f"chart-single-{result['db']}.svg",
+        )
+
+    print()
+    print(
+        f"app {summary['app']['commit']} in {args.app_dir}; {args.workers} workers, "
+        f"wrk -t{args.threads} -c{args.connections}, {args.duration} s runs; "
+        f"load {load_start} -> {summary['machine']['load_average_end']} "
+        f"on {summary['machine']['cpus']} CPUs"
+    )
+    if args.extra_env:
+        print(f"server env: {args.extra_env}")
+    if mixes:
+        print(
+            f"\ncommunity mix: {args.users:,} users, {args.posts:,} posts, "
+            f"{args.follows} follows each, {args.readers} readers, "
+            f"{args.write_share:.0%} writes"
+        )
+        print(mix.table(mixes))
+        for m in mixes:
+            if m["failures"] or m["warmup_failures"]:
+                print(
+                    f"  {m['db']} failures by kind: {m['bad']}, "
+                    f"unknown {m['unknown']}, sockets {m['socket_errors']}, "
+                    f"warmup {m['warmup_failures']}, e.g. {m['failure_samples']}"
+                )
+    for result in singles:
+        print()
+        print(single.table(result))
+    print(
+        f"\nhello world: {hello_summary['rps']} rps mean of "
+        f"{len(hello_summary['runs'])} runs, failures {hello_summary['failures']}"
+    )
+    print(f"failures in total: {failures}  (any failure makes the run invalid)")
+    print(f"wrote {RESULTS / 'results.json'}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

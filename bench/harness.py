@@ -1,0 +1,631 @@
+"""What both workloads share: databases, servers, logging in, wrk, the yardstick.
+
+Every process started here listens on 127.0.0.1 only, runs in a session of its
+own and is stopped by its PID (SIGINT, then SIGKILL to the group it leads)
+when its ``with`` block ends, and at interpreter exit as a last resort.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import requests
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent  # the tree the bench code comes from (and hello.py)
+RESULTS = BENCH / "results"
+BIN = Path(sys.executable).parent
+PASSWORD = "wren-demo-password"
+# As from a TLS proxy; a fixed User-Agent as from one browser (Flask-Login
+# marks a session whose agent changes as not fresh, and saves it again).
+PROXY = {"X-Forwarded-Proto": "https", "User-Agent": "wren-bench"}
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+POST_CARD = '<article class="post card'
+LOGIN_FORM = 'name="password"'
+# Only these variables reach a child process, plus what each one is given.
+_PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
+
+_running: set[subprocess.Popen[bytes]] = set()
+
+
+def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGINT) -> None:
+    """``sig`` to the process, then SIGKILL to the group it leads."""
+    if proc.poll() is None:
+        try:
+            proc.send_signal(sig)
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+    _running.discard(proc)
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    for proc in list(_running):
+        _stop(proc)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def child_env(env: dict[str, str]) -> dict[str, str]:
+    clean = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
+    clean["PATH"] = f"{BIN}{os.pathsep}{clean.get('PATH', '/usr/bin:/bin')}"
+    clean["PYTHONUNBUFFERED"] = "1"
+    clean.update(env)
+    return clean
+
+
+def flask_cli(
+    app_dir: Path, env: dict[str, str], *args: str, timeout: float = 300
+) -> str:
+    """``flask --app run.py <args>`` in ``app_dir`` with ``env``."""
+    result = subprocess.run(
+        [str(BIN / "flask"), "--app", "run.py", *args],
+        cwd=app_dir,
+        env=child_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        )
+    return result.stdout
+
+
+class Server:
+    """``gunicorn -c gunicorn.conf.py <app>`` in ``app_dir`` on a free port.
+
+    The same command for Wren and for the hello world; only ``env`` differs.
+    """
+
+    def __init__(
+        self,
+        app_dir: Path,
+        env: dict[str, str],
+        workers: int,
+        app: str = "run:app",
+        ready_path: str = "/healthz",
+    ) -> None:
+        self.app_dir = app_dir
+        self.app = app
+        self.ready_path = ready_path
+        self.tmp = Path(tempfile.mkdtemp(prefix="wren-bench-"))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            "WREN_INSTANCE_PATH": str(self.tmp / "instance"),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+            "AVATAR_PROVIDER": "local",
+            # The address the benchmark reaches it by, as a site's own name.
+            "PUBLIC_URL": f"https://127.0.0.1:{self.port}",
+            **env,
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Self:
+        log = (self.tmp / "server.log").open("ab")
+        try:
+            self.proc = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", self.app],
+                cwd=self.app_dir,
+                env=child_env(self.env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            log.close()
+        _running.add(self.proc)
+        try:
+            self._wait_ready(60)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"{self.app} exited with {self.proc.returncode}:\n{self.log()}"
+                )
+            try:
+                url = self.url + self.ready_path
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except (OSError, urllib.error.URLError):
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.app} did not answer:\n{self.log()}")
+            time.sleep(0.1)
+
+    def log(self) -> str:
+        try:
+            return (self.tmp / "server.log").read_text(errors="replace")[-4000:]
+        except FileNotFoundError:
+            return ""
+
+    def worker_pids(self) -> list[int]:
+        """PIDs of the master's children (gunicorn workers), read from /proc."""
+        assert self.proc is not None
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                pids.append(int(stat.parent.name))
+        return sorted(pids)
+
+    def rss_mb(self) -> list[float]:
+        sizes = []
+        for pid in self.worker_pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            match = re.search(r"^VmRSS:\s+(\d+)", status, re.M)
+            if match:
+                sizes.append(round(int(match.group(1)) / 1024, 1))
+        return sizes
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.proc is not None:
+            # SIGINT is gunicorn's quick shutdown; nothing is in flight.
+            _stop(self.proc)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def server_env(database_url: str, extra: dict[str, str]) -> dict[str, str]:
+    """Wren's production config, as behind a TLS proxy; ``extra`` on top."""
+    return {
+        "WREN_CONFIG": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "GUNICORN_ACCESS_LOG": "off",
+        "LOG_LEVEL": "WARNING",
+        "MAIL_BACKEND": "console",
+        "DATABASE_URL": database_url,
+        **extra,
+    }
+
+
+def seed_env(database_url: str) -> dict[str, str]:
+    # Demo passwords hashed cheaply, as the servers hash new ones: logging in
+    # a hundred readers is setup, not what is measured, and scrypt made it
+    # take most of a quick run.
+    return {
+        "WREN_CONFIG": "development",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "seeding",
+        "WREN_INSTANCE_PATH": str(RESULTS / "instance"),
+    }
+
+
+@dataclass
+class Sizes:
+    users: int
+    posts: int
+    follows: int
+
+    def params(self) -> dict[str, int]:
+        return {"users": self.users, "posts": self.posts, "follows": self.follows}
+
+
+def run_seed(app_dir: Path, url: str, sizes: Sizes) -> float:
+    """``flask db upgrade`` and ``flask seed``; the seconds the seed took."""
+    env = seed_env(url)
+    note(f"seeding {url}: {sizes.params()}")
+    flask_cli(app_dir, env, "db", "upgrade")
+    started = time.perf_counter()
+    flask_cli(
+        app_dir,
+        env,
+        "seed",
+        *("--users", str(sizes.users), "--posts", str(sizes.posts)),
+        *("--follows", str(sizes.follows)),
+        timeout=900,
+    )
+    return round(time.perf_counter() - started, 1)
+
+
+class Database:
+    """Seeded databases of one kind; ``prepare`` gives a URL to serve."""
+
+    kind = ""
+
+    def prepare(
+        self, name: str, sizes: Sizes, fresh_copy: bool = False
+    ) -> tuple[str, float | None]:
+        """A database holding ``sizes``: its URL and the seconds seeding took.
+
+        ``fresh_copy``: the benchmark writes to it, so it must start as seeded.
+        """
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class SqliteDatabases(Database):
+    """Files in bench/results/; ``--reuse`` keeps one seeded with equal sizes."""
+
+    kind = "sqlite"
+
+    def __init__(self, app_dir: Path, reuse: bool) -> None:
+        self.app_dir = app_dir
+        self.reuse = reuse
+
+    def prepare(
+        self, name: str, sizes: Sizes, fresh_copy: bool = False
+    ) -> tuple[str, float | None]:
+        path = RESULTS / f"wren-{name}.sqlite"
+        stamp = RESULTS / f"wren-{name}.json"
+        url = f"sqlite:///{path}"
+        kept = json.loads(stamp.read_text()) if stamp.exists() else {}
+        if self.reuse and path.exists() and kept.get("params") == sizes.params():
+            # A kept database gets new migrations; the seed time is the one
+            # measured when it was seeded.
+            flask_cli(self.app_dir, seed_env(url), "db", "upgrade")
+            seconds = kept.get("seconds")
+        else:
+            for old in RESULTS.glob(f"wren-{name}.sqlite*"):
+                old.unlink()
+            stamp.unlink(missing_ok=True)
+            seconds = run_seed(self.app_dir, url, sizes)
+            stamp.write_text(json.dumps({"params": sizes.params(), "seconds": seconds}))
+        if fresh_copy:
+            path = self._copy(path, name)
+        return f"sqlite:///{path}", seconds
+
+    @staticmethod
+    def _copy(path: Path, name: str) -> Path:
+        """A copy to write to, so the seeded file stays as seeded for --reuse."""
+        copy = RESULTS / f"wren-{name}-run.sqlite"
+        for old in RESULTS.glob(f"wren-{name}-run.sqlite*"):
+            old.unlink()
+        src, dst = sqlite3.connect(path), sqlite3.connect(copy)
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+        return copy
+
+
+class PostgresDatabases(Database):
+    """One throwaway cluster (scripts/pg.sh) for the run, a database per name.
+
+    The cluster is destroyed when the ``with`` block ends, even on error.
+    """
+
+    kind = "postgres"
+
+    def __init__(self, app_dir: Path) -> None:
+        self.app_dir = app_dir
+        self.script = app_dir / "scripts" / "pg.sh"
+        if not self.script.exists():
+            self.script = ROOT / "scripts" / "pg.sh"
+        self.dir = Path(tempfile.mkdtemp(prefix="wren-bench-pg-"))
+        self.started = False
+
+    def _pg(self, *args: str) -> str:
+        result = subprocess.run(
+            ["bash", str(self.script), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"pg.sh {args[0]} failed: {result.stderr}")
+        return result.stdout.strip()
+
+    def __enter__(self) -> Self:
+        _clusters.add(self)
+        try:
+            self._pg("start", str(self.dir))
+            self.started = True
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _clusters.discard(self)
+        self._pg("destroy", str(self.dir))
+
+    def prepare(
+        self, name: str, sizes: Sizes, fresh_copy: bool = False
+    ) -> tuple[str, float | None]:
+        url = self._pg("createdb", str(self.dir), f"wren_{name}")
+        return url, run_seed(self.app_dir, url, sizes)
+
+
+_clusters: set[PostgresDatabases] = set()
+
+
+@atexit.register
+def _destroy_leftover_clusters() -> None:
+    for cluster in list(_clusters):
+        cluster.__exit__()
+
+
+def postgres_available(app_dir: Path) -> bool:
+    script = app_dir / "scripts" / "pg.sh"
+    if not script.exists():
+        script = ROOT / "scripts" / "pg.sh"
+    done = subprocess.run(
+        ["bash", str(script), "available"], capture_output=True, check=False
+    )
+    return done.returncode == 0
+
+
+@contextmanager
+def databases(kind: str, app_dir: Path, reuse: bool) -> Iterator[Database]:
+    if kind == "sqlite":
+        yield SqliteDatabases(app_dir, reuse)
+    else:
+        with PostgresDatabases(app_dir) as pg:
+            yield pg
+
+
+def cookie_header(*responses: requests.Response) -> str:
+    jar: dict[str, str] = {}
+    for response in responses:
+        jar.update(response.cookies.get_dict())
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+@dataclass
+class Reader:
+    """A logged-in reader: session cookie, the page's CSRF token, API token."""
+
+    username: str
+    address: str  # X-Forwarded-For: each reader is a client of its own
+    cookie: str
+    csrf: str
+    token: str
+
+
+def log_in(base: str, username: str, address: str = "") -> Reader:
+    """Log ``username`` in through the real form; get an API token with Basic.
+
+    The session cookie is Secure, so it is carried by hand: the benchmark
+    speaks plain http to gunicorn as the TLS proxy would.
+    """
+    proxy = {**PROXY, **({"X-Forwarded-For": address} if address else {})}
+    page = requests.get(base + "/auth/login", headers=proxy, timeout=30)
+    page.raise_for_status()
+    match = CSRF_RE.search(page.text)
+    if not match:
+        raise RuntimeError("no csrf_token on the login page")
+    login = requests.post(
+        base + "/auth/login",
+        data={"csrf_token": match.group(1), "username": username, "password": PASSWORD},
+        headers={
+            **proxy,
+            "Cookie": cookie_header(page),
+            # Flask-WTF checks the referrer of https form posts.
+            "Referer": base.replace("http://", "https://", 1) + "/auth/login",
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
+    if login.status_code != 302 or "/auth/login" in login.headers.get("Location", ""):
+        raise RuntimeError(
+            f"login of {username} failed: {login.status_code}\n{login.text[:2000]}"
+        )
+    cookie = cookie_header(page, login)
+    # A browser's first page after login stores the session's new CSRF
+    # secret; wrk sends one fixed cookie, so take that step here. The page's
+    # form token belongs to that secret.
+    home = requests.get(
+        base + "/",
+        headers={**proxy, "Cookie": cookie},
+        allow_redirects=False,
+        timeout=30,
+    )
+    if home.status_code != 200 or LOGIN_FORM in home.text:
+        raise RuntimeError(f"home page of {username}: {home.status_code}")
+    cookie = cookie_header(page, login, home)
+    csrf = CSRF_RE.search(home.text)
+    if not csrf:
+        raise RuntimeError(f"no csrf_token on the home page of {username}")
+
+    token = requests.post(
+        base + "/api/tokens", auth=(username, PASSWORD), headers=proxy, timeout=30
+    )
+    if token.status_code != 201:
+        raise RuntimeError(
+            f"token of {username} failed: {token.status_code} {token.text[:500]}"
+        )
+    return Reader(username, address, cookie, csrf.group(1), token.json()["token"])
+
+
+def wrk(
+    args: Any,
+    url: str,
+    script: Path,
+    seconds: int,
+    env: dict[str, str],
+) -> dict[str, Any]:
+    """One wrk run with ``script``; its WRK_JSON line, plus rps and ms."""
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+    ]
+    done = subprocess.run(
+        command,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=seconds + 60,
+    )
+    line = next(
+        (x for x in done.stdout.splitlines() if x.startswith("WRK_JSON ")), None
+    )
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(
+            f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
+    raw = json.loads(line.removeprefix("WRK_JSON "))
+    duration = raw["duration_us"] / 1e6
+    raw["rps"] = round(raw["requests"] / duration, 1)
+    raw["p50_ms"] = round(raw["p50_us"] / 1000, 2)
+    raw["p99_ms"] = round(raw["p99_us"] / 1000, 2)
+    return raw
+
+
+def check_run(
+    args: Any, url: str, markers: list[str], headers: dict[str, str], seconds: int
+) -> dict[str, Any]:
+    """One URL with fixed headers (bench/check.lua), as the single reader does."""
+    raw = wrk(
+        args,
+        url,
+        BENCH / "check.lua",
+        seconds,
+        {
+            "WRK_MARKERS": "\n".join(markers),
+            "WRK_HEADERS": "\n".join(f"{k}: {v}" for k, v in headers.items()),
+        },
+    )
+    return {
+        "rps": raw["rps"],
+        "p50_ms": raw["p50_ms"],
+        "p99_ms": raw["p99_ms"],
+        "requests": raw["requests"],
+        "non2xx": raw["non2xx"],
+        "marker_missing": raw["marker_missing"],
+        "socket_errors": raw["socket_errors"] + raw["timeouts"],
+        "sample_bad_status": raw["sample_bad_status"],
+    }
+
+
+def failures_of(result: dict[str, Any]) -> int:
+    return int(result["non2xx"] + result["marker_missing"] + result["socket_errors"])
+
+
+class Yardstick:
+    """Flask's hello world, measured again beside every Wren measurement.
+
+    This machine's speed drifts by a third within one run (other tenants of
+    the host); a ratio to a hello-world rps measured minutes earlier measured
+    the drift as much as the app. Each Wren measurement is compared with the
+    mean of the hello-world runs just before and just after it; a run "just
+    before" is one that ended less than ``FRESH`` seconds earlier, else hello
+    world is measured again. Its server idles meanwhile, as the Wren server
+    does while hello world is measured.
+    """
+
+    FRESH = 30.0
+
+    def __init__(self, args: Any, server: Server) -> None:
+        self.args = args
+        self.url = server.url + "/"
+        self.runs: list[dict[str, Any]] = []
+        self.ended = 0.0
+
+    def measure(self) -> dict[str, Any]:
+        markers = ["Hello, World!"]
+        note("hello world")
+        check_run(self.args, self.url, markers, PROXY, self.args.warmup)
+        result = check_run(self.args, self.url, markers, PROXY, self.args.duration)
+        self.runs.append(result)
+        self.ended = time.monotonic()
+        return result
+
+    def before(self) -> dict[str, Any]:
+        if self.runs and time.monotonic() - self.ended < self.FRESH:
+            return self.runs[-1]
+        return self.measure()
+
+    def beside(self, before: dict[str, Any]) -> tuple[dict[str, Any], float]:
+        """Measure the run after; the mean rps of the two."""
+        after = self.measure()
+        return after, round((before["rps"] + after["rps"]) / 2, 1)
+
+    def summary(self, rss: list[float]) -> dict[str, Any]:
+        every = self.runs
+        return {
+            "rps": round(sum(r["rps"] for r in every) / max(len(every), 1), 1),
+            "p50_ms": every[0]["p50_ms"] if every else None,
+            "p99_ms": every[0]["p99_ms"] if every else None,
+            "failures": sum(failures_of(r) for r in every),
+            "runs": every,
+            "rss_mb": rss,
+        }
+
+
+@contextmanager
+def hello_server(app_dir: Path, workers: int) -> Iterator[Server]:
+    """bench/hello.py under the identical gunicorn command, in ``app_dir``."""
+    env = server_env("sqlite:///" + str(RESULTS / "unused.sqlite"), {})
+    # hello.py comes from this tree, whichever tree the app comes from.
+    env["PYTHONPATH"] = str(ROOT)
+    with Server(app_dir, env, workers, app="bench.hello:app", ready_path="/") as srv:
+        yield srv
+
+
+_T0 = time.monotonic()
+
+
+def note(message: str) -> None:
+    """Progress on stderr, with the seconds since the run started."""
+    print(f"[{time.monotonic() - _T0:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+def host_load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
