@@ -350,7 +350,6 @@ class PostgresDatabases(Database):
         if not self.script.exists():
             self.script = ROOT / "scripts" / "pg.sh"
         self.dir = Path(tempfile.mkdtemp(prefix="wren-bench-pg-"))
-        self.started = False
 
     def _pg(self, *args: str) -> str:
         result = subprocess.run(
@@ -368,7 +367,6 @@ class PostgresDatabases(Database):
         _clusters.add(self)
         try:
             self._pg("start", str(self.dir))
-            self.started = True
         except BaseException:
             self.__exit__()
             raise
@@ -416,7 +414,7 @@ def databases(kind: str, app_dir: Path, reuse: bool) -> Iterator[Database]:
 def cookie_header(*responses: requests.Response) -> str:
     jar: dict[str, str] = {}
     for response in responses:
-        jar.update(response.cookies.get_dict())
+        jar.update({k: v or "" for k, v in response.cookies.get_dict().items()})
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
