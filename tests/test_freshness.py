@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
-from app.extensions import db
+from app.extensions import cache, db
 from app.models import Post, User
 from tests.conftest import CSRF_RE, AuthActions
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -103,22 +103,20 @@ def test_an_email_change_moves_the_avatar_in_cached_cards(nodes):
 
 
 def test_last_seen_writes_do_not_touch_the_card_cache(app, client, auth, monkeypatch):
-    from app.web import cards
-
     with app.app_context():
         UserFactory(username="john")
         author = UserFactory(username="writer")
         for n in range(3):
             db.session.add(Post(author=author, body=f"card {n}"))
         db.session.commit()
-    rendered: list[int] = []
-    real_render = cards._render
+    rendered: list[str] = []
+    real_set_many = cache.set_many
 
-    def counting(post):
-        rendered.append(post.id)
-        return real_render(post)
+    def counting(mapping, *args, **kwargs):
+        rendered.extend(key for key in mapping if key.startswith("card:"))
+        return real_set_many(mapping, *args, **kwargs)
 
-    monkeypatch.setattr(cards, "_render", counting)
+    monkeypatch.setattr(cache, "set_many", counting)
     auth.login("john")
     client.get("/explore")
     assert len(rendered) == 3

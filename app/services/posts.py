@@ -144,5 +144,12 @@ def user_posts_page(user: User, before: int | None, limit: int) -> Page[PostView
 
 
 def page_version(page: Page[PostView]) -> tuple[Any, ...]:
-    """What a page of posts shows, as plain values (for ETags)."""
-    return (tuple(page.items), page.next_cursor)
+    """What a page of posts shows, as plain values (for ETags).
+
+    A post's text and time never change under its id (ids are never reused),
+    so the id and the author values the card shows stand for the whole card.
+    """
+    return (
+        tuple((post.id, post.username, post.email) for post in page.items),
+        page.next_cursor,
+    )
