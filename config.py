@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -41,6 +42,27 @@ def env_str(name: str, default: str | None = None) -> str | None:
     if value is None or value.strip() == "":
         return default
     return value.strip()
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated value as a list, blanks dropped."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        value = default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def ip_networks(name: str, default: str) -> list[str]:
+    """Comma-separated IP addresses or CIDR networks, each checked."""
+    values = env_list(name, default)
+    for value in values:
+        try:
+            ipaddress.ip_network(value)
+        except ValueError:
+            raise ConfigError(
+                f"{name} must list IP addresses or networks (10.0.0.0/8), not {value!r}"
+            ) from None
+    return values
 
 
 def normalise_database_url(url: str) -> str:
@@ -138,6 +160,9 @@ class Config:
         self.API_TOKEN_MAX_AGE = env_int("API_TOKEN_MAX_AGE", 3600)
 
         self.FORCE_HTTPS = env_bool("FORCE_HTTPS", False)
+        # X-Forwarded-For/-Proto count only from these direct peers, for
+        # PROXY_FIX_COUNT proxies (0: never).
+        self.TRUSTED_PROXIES = ip_networks("TRUSTED_PROXIES", "127.0.0.1,::1")
         self.PROXY_FIX_COUNT = env_int("PROXY_FIX_COUNT", 1)
         self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 

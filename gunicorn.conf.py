@@ -13,8 +13,8 @@ GUNICORN_GRACEFUL_TIMEOUT seconds in-flight requests get after SIGTERM (20)
 GUNICORN_KEEPALIVE       seconds an idle keep-alive connection stays open (5)
 GUNICORN_ACCESS_LOG      path, "-" for stderr (default) or "off"
 GUNICORN_MAX_REQUESTS    recycle a worker after this many requests (0: never)
-FORWARDED_ALLOW_IPS      proxies whose X-Forwarded-* headers are trusted
-                         (default 127.0.0.1,::1)
+FORWARDED_ALLOW_IPS      proxies whose X-Forwarded-Proto gunicorn believes
+                         (default: TRUSTED_PROXIES, else 127.0.0.1,::1)
 GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket; unset disables it
 """
 
@@ -44,7 +44,12 @@ max_requests_jitter = max_requests // 10
 # before fork would hand the same database socket to several processes.
 preload_app = False
 
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# The same peers the app believes X-Forwarded-For/-Proto from (app/web/proxy.py).
+forwarded_allow_ips = (
+    os.environ.get("FORWARDED_ALLOW_IPS", "").strip()
+    or os.environ.get("TRUSTED_PROXIES", "").strip()
+    or "127.0.0.1,::1"
+)
 
 # gunicorn 25.1+ opens a control socket at one fixed path per user, so a second
 # server on the same machine would take it over; only open it when asked.

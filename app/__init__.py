@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 from apiflask import APIFlask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, Config, load_config
 
@@ -53,11 +52,11 @@ def create_app(config_name: str | None = None) -> APIFlask:
     register_blueprints(app)
     register_commands(app)
 
-    if config.PROXY_FIX_COUNT > 0:
-        n = config.PROXY_FIX_COUNT
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
-        )
+    from app.web.proxy import TrustedProxyFix
+
+    app.wsgi_app = TrustedProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app, config.TRUSTED_PROXIES, hops=config.PROXY_FIX_COUNT
+    )
     return app
 
 

@@ -59,6 +59,8 @@ def app_env(
         "RATELIMIT_STORAGE_URI",
         "MAIL_BACKEND",
         "POSTS_PER_PAGE",
+        "TRUSTED_PROXIES",
+        "PROXY_FIX_COUNT",
     ):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():

@@ -120,6 +120,7 @@ def _gunicorn_settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str,
         "GUNICORN_BIND",
         "GUNICORN_CONTROL_SOCKET",
         "FORWARDED_ALLOW_IPS",
+        "TRUSTED_PROXIES",
     ):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
@@ -151,6 +152,17 @@ def test_gunicorn_settings_come_from_the_environment(
     assert settings["bind"] == "0.0.0.0:9000"
     assert settings["control_socket"] == "/run/wren/gunicorn.ctl"
     assert "control_socket_disable" not in settings
+    assert settings["forwarded_allow_ips"] == "10.0.0.2"
+
+
+def test_gunicorn_believes_the_same_proxies_as_the_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = _gunicorn_settings(monkeypatch, TRUSTED_PROXIES="10.0.0.0/8")
+    assert settings["forwarded_allow_ips"] == "10.0.0.0/8"
+    settings = _gunicorn_settings(
+        monkeypatch, TRUSTED_PROXIES="10.0.0.0/8", FORWARDED_ALLOW_IPS="10.0.0.2"
+    )
     assert settings["forwarded_allow_ips"] == "10.0.0.2"
 
 

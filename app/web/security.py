@@ -33,7 +33,7 @@ def redirect_to_https() -> ResponseReturnValue | None:
     """Send plain-http requests to https.
 
     ``request.is_secure`` believes X-Forwarded-Proto only from the proxies
-    ProxyFix trusts (PROXY_FIX_COUNT), never from the client itself.
+    in TRUSTED_PROXIES, never from the client itself.
     """
     if request.is_secure or request.blueprint in _NEVER_REDIRECTED:
         return None
