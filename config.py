@@ -6,6 +6,8 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
+from typing import overload
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -37,6 +39,10 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
 
 
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 def env_str(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
@@ -50,6 +56,30 @@ def env_list(name: str, default: str = "") -> list[str]:
     if value is None or value.strip() == "":
         value = default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_public_url(value: str | None) -> str | None:
+    """Check PUBLIC_URL: an http(s) origin, kept without a trailing slash."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        parts = urlsplit("")
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.path not in {"", "/"}
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        raise ConfigError(
+            "PUBLIC_URL must be the site's public origin, scheme and host only, "
+            f"e.g. https://wren.example.org, not {value!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 def ip_networks(name: str, default: str) -> list[str]:
@@ -160,6 +190,11 @@ class Config:
         self.API_TOKEN_MAX_AGE = env_int("API_TOKEN_MAX_AGE", 3600)
 
         self.FORCE_HTTPS = env_bool("FORCE_HTTPS", False)
+        # Every external link (mail, redirects) is built on this origin; unset
+        # in development and testing, where links take the request's host.
+        self.PUBLIC_URL = self.public_url()
+        # Flask's own setting: None accepts any Host (production sets it).
+        self.TRUSTED_HOSTS: list[str] | None = None
         # X-Forwarded-For/-Proto count only from these direct peers, for
         # PROXY_FIX_COUNT proxies (0: never).
         self.TRUSTED_PROXIES = ip_networks("TRUSTED_PROXIES", "127.0.0.1,::1")
@@ -187,6 +222,9 @@ class Config:
     def secret_key(self, instance_dir: Path) -> str:
         return env_str("SECRET_KEY") or instance_secret_key(instance_dir)
 
+    def public_url(self) -> str | None:
+        return parse_public_url(env_str("PUBLIC_URL"))
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -213,6 +251,9 @@ class ProductionConfig(Config):
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.FORCE_HTTPS = env_bool("FORCE_HTTPS", True)
         self.PREFERRED_URL_SCHEME = "https"
+        # Hosts other than the public one (and TRUSTED_HOSTS) answer 400.
+        host = urlsplit(self.PUBLIC_URL or "").hostname
+        self.TRUSTED_HOSTS = [str(host), *env_list("TRUSTED_HOSTS")]
 
     def secret_key(self, instance_dir: Path) -> str:
         key = env_str("SECRET_KEY")
@@ -224,6 +265,17 @@ class ProductionConfig(Config):
                 "and pass it in the SECRET_KEY environment variable."
             )
         return key
+
+    def public_url(self) -> str:
+        url = super().public_url()
+        if not url:
+            raise ConfigError(
+                "PUBLIC_URL is not set. Production refuses to start without the "
+                "site's public origin, e.g. PUBLIC_URL=https://wren.example.org: "
+                "links in mail and redirects are built on it, never on the "
+                "Host header a request brings."
+            )
+        return url
 
 
 CONFIGS: dict[str, type[Config]] = {

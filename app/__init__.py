@@ -44,9 +44,9 @@ def create_app(config_name: str | None = None) -> APIFlask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     configure_logging(app, config)
-    from app.web.security import init_https_redirect
+    from app.web import security
 
-    init_https_redirect(app)
+    security.init_app(app)
     configure_database(app, config)
     register_extensions(app, config)
     register_blueprints(app)

@@ -59,6 +59,8 @@ def app_env(
         "RATELIMIT_STORAGE_URI",
         "MAIL_BACKEND",
         "POSTS_PER_PAGE",
+        "PUBLIC_URL",
+        "TRUSTED_HOSTS",
         "TRUSTED_PROXIES",
         "PROXY_FIX_COUNT",
     ):
@@ -104,6 +106,8 @@ def make_production_app(make_app):
     """Build the production config, reached the way a TLS proxy reaches it."""
 
     def build(**overrides: str):
+        # The test client's host; PUBLIC_URL="" leaves it unset.
+        overrides.setdefault("PUBLIC_URL", "https://localhost")
         application = make_app("production", **overrides)
         # The test client takes its URL scheme from this setting; a proxy
         # talks plain http to the app, so requests must arrive as http.

@@ -199,6 +199,15 @@ class LiveServer:
         except FileNotFoundError:
             return ""
 
+    def served_log(self) -> str:
+        """The log up to the quick shutdown: everything that answered the test.
+
+        SIGINT can catch a worker still returning from the send of a reply
+        its client already has; gunicorn then logs that request again, as a
+        500 with a SystemExit traceback, after "Handling signal".
+        """
+        return self.log_text().split("Handling signal:", 1)[0]
+
     def __enter__(self) -> Self:
         return self.start()
 

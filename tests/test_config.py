@@ -28,6 +28,7 @@ def test_production_refuses_to_start_without_secret_key(app_env, monkeypatch, va
 
 def test_production_config_is_hardened(app_env, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("PUBLIC_URL", "https://wren.example.org")
     config = ProductionConfig()
     assert config.SESSION_COOKIE_SECURE is True
     assert config.REMEMBER_COOKIE_SECURE is True

@@ -171,6 +171,9 @@ def test_production_under_gunicorn_behind_a_proxy() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             "WREN_CONFIG": "production",
+            "PUBLIC_URL": "https://wren.example.org",
+            # The proxy talks to gunicorn by address.
+            "TRUSTED_HOSTS": "127.0.0.1",
             "DATABASE_URL": f"sqlite:///{Path(tmp) / 'wren.sqlite'}",
             "MAIL_BACKEND": "locmem",
         }
@@ -182,9 +185,7 @@ def test_production_under_gunicorn_behind_a_proxy() -> None:
                 server.url + "/explore", allow_redirects=False, timeout=5
             )
             assert redirect.status_code in {301, 302, 308}
-            assert redirect.headers["Location"] == (
-                f"https://127.0.0.1:{server.port}/explore"
-            )
+            assert redirect.headers["Location"] == "https://wren.example.org/explore"
 
             response = requests.get(
                 server.url + "/explore",

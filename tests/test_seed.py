@@ -127,6 +127,7 @@ def test_seed_rejects_impossible_follows(app, runner):
 
 def test_seed_refuses_in_production_unless_forced(app_env, monkeypatch):
     monkeypatch.setenv("WREN_CONFIG", "production")
+    monkeypatch.setenv("PUBLIC_URL", "https://wren.example.org")
     prod = create_app("production")
     with prod.app_context():
         db.create_all()

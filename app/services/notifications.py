@@ -1,7 +1,8 @@
 """Mail sent to users. Bodies come from templates/email/<name>.txt and .html.
 
 The backend is flask-mailman's, chosen by MAIL_BACKEND (console, file, smtp,
-locmem).
+locmem). Templates link with ``external_url(endpoint, ...)``, which builds on
+PUBLIC_URL and never on the Host header of the request that sent the mail.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from flask import current_app, render_template
 from flask_mailman import EmailMultiAlternatives
 
 from app.models import User
+from app.web.security import external_url
 
 
 def build_email(
     to: str, subject: str, template: str, **context: Any
 ) -> EmailMultiAlternatives:
+    context = {"external_url": external_url, **context}
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", **context)
     message = EmailMultiAlternatives(
