@@ -225,6 +225,28 @@ class Config:
     def public_url(self) -> str | None:
         return parse_public_url(env_str("PUBLIC_URL"))
 
+    def limits_per_worker_warning(self, workers: int) -> str | None:
+        """What to log when each of ``workers`` processes would count alone.
+
+        In-process (memory://) counters are per process, so with several
+        workers every one of them allows the full limit again.
+        """
+        if (
+            self.ENV_NAME != "production"
+            or not self.RATELIMIT_ENABLED
+            or workers < 2
+            or not str(self.RATELIMIT_STORAGE_URI).startswith("memory://")
+        ):
+            return None
+        return (
+            f"Rate limits are counted by each of the {workers} workers alone: "
+            "RATELIMIT_STORAGE_URI is memory://, so every worker allows the full "
+            f"limit again (a login limit of {self.RATELIMIT_LOGIN} becomes "
+            f"{workers} times that). Set REDIS_URL (or RATELIMIT_STORAGE_URI="
+            "redis://...) so that limits hold per server, or run one worker "
+            "(WEB_CONCURRENCY=1)."
+        )
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"

@@ -16,12 +16,16 @@ GUNICORN_MAX_REQUESTS    recycle a worker after this many requests (0: never)
 FORWARDED_ALLOW_IPS      proxies whose X-Forwarded-Proto gunicorn believes
                          (default: TRUSTED_PROXIES, else 127.0.0.1,::1)
 GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket; unset disables it
+
+At start the master warns when rate limits would be counted per worker
+(production, several workers, in-process storage).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+from typing import Any
 
 
 def _int(name: str, default: int) -> int:
@@ -69,3 +73,16 @@ access_log_format = (
     '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
     "rid=%({x-request-id}o)s ms=%(M)s"
 )
+
+
+def on_starting(server: Any) -> None:
+    """Say so at start when each worker would keep its own rate-limit counts."""
+    from config import ConfigError, load_config
+
+    try:
+        config = load_config()
+    except ConfigError:
+        return  # each worker stops with the message when it builds the app
+    warning = config.limits_per_worker_warning(server.cfg.workers)
+    if warning:
+        server.log.warning(warning)

@@ -9,8 +9,10 @@ import redis
 
 from app import create_app
 from app.extensions import db
+from config import load_config
+from tests.api_helpers import basic
 from tests.conftest import AuthActions, csrf_from
-from tests.servers import RedisServer
+from tests.servers import LiveServer, RedisServer
 
 
 def browser(app, address: str) -> AuthActions:
@@ -207,3 +209,111 @@ def test_password_checks_in_settings_share_one_budget(limited_app, user, make_us
     other.login("susan")
     response = other.post_form("/settings/delete", {"password": "wrong password!"})
     assert response.status_code == 200
+
+
+WRONG = "wrong password"
+
+
+def test_api_tokens_are_limited_per_account_across_clients(limited_app, make_user):
+    make_user("john")
+    client = limited_app.test_client()  # from 127.0.0.1: the trusted proxy
+    responses = [
+        client.post(
+            "/api/tokens",
+            headers={
+                **basic("JOHN" if i % 2 else "john", WRONG),
+                "X-Forwarded-For": f"198.51.100.{i}",
+            },
+        )
+        for i in range(60)
+    ]
+    assert [r.status_code for r in responses] == [401] * 10 + [429] * 50
+    for response in responses[10:]:
+        assert_too_many(response)
+        assert response.is_json
+        assert response.get_json()["message"]
+    # The right password does not help, from a new address either.
+    response = client.post(
+        "/api/tokens",
+        headers={**basic("john"), "X-Forwarded-For": "198.51.100.200"},
+    )
+    assert_too_many(response)
+    # Other accounts are not slowed down by this one.
+    make_user("susan")
+    response = client.post(
+        "/api/tokens",
+        headers={**basic("susan"), "X-Forwarded-For": "198.51.100.201"},
+    )
+    assert response.status_code == 201
+
+
+def test_api_tokens_per_client_limit_still_holds(limited_app):
+    client = limited_app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.0.12.1"
+    statuses = [
+        client.post("/api/tokens", headers=basic(f"nobody{i}", WRONG)).status_code
+        for i in range(12)
+    ]
+    assert statuses == [401] * 10 + [429] * 2
+
+
+@pytest.mark.parametrize(
+    ("changes", "warns"),
+    [
+        ({}, True),
+        ({"workers": 1}, False),
+        ({"RATELIMIT_STORAGE_URI": "redis://localhost:6379/0"}, False),
+        ({"REDIS_URL": "redis://localhost:6379/0"}, False),
+        ({"RATELIMIT_ENABLED": "false"}, False),
+        ({"WREN_CONFIG": "development"}, False),
+    ],
+)
+def test_per_worker_limits_warning(app_env, monkeypatch, changes, warns):
+    changes = dict(changes)
+    workers = changes.pop("workers", 3)
+    env = {"WREN_CONFIG": "production", "PUBLIC_URL": "https://wren.example.org"}
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    for key, value in {**env, **changes}.items():
+        monkeypatch.setenv(key, value)
+    warning = load_config().limits_per_worker_warning(workers)
+    if warns:
+        assert warning is not None
+        assert f"each of the {workers} workers" in warning
+        assert "REDIS_URL" in warning
+    else:
+        assert warning is None
+
+
+PER_WORKER = "Rate limits are counted by each of the 3 workers alone"
+
+
+def _production_server_log(env: dict[str, str]) -> str:
+    env = {
+        "WREN_CONFIG": "production",
+        "PUBLIC_URL": "https://wren.example.org",
+        "RATELIMIT_ENABLED": "true",
+        **env,
+    }
+    with LiveServer(env, workers=3) as server:
+        pass
+    return server.log_text()
+
+
+@pytest.mark.slow
+def test_gunicorn_warns_when_workers_count_limits_alone():
+    log = _production_server_log({"RATELIMIT_STORAGE_URI": "memory://"})
+    assert PER_WORKER in log
+    assert "Set REDIS_URL" in log
+    # Said once, by the master, not once per worker.
+    assert log.count(PER_WORKER) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="redis-server is not installed"
+)
+def test_gunicorn_does_not_warn_with_redis_storage():
+    with RedisServer() as redis_server:
+        log = _production_server_log({"RATELIMIT_STORAGE_URI": redis_server.url})
+    assert "Booting worker" in log
+    assert "Rate limits are counted by each" not in log

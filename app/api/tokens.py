@@ -11,10 +11,15 @@ from app.api.routes import BODY_ERRORS, bp, no_content
 from app.api.schemas import TokenOut
 from app.extensions import limiter
 from app.services import api_tokens
-from app.web.ratelimits import api_token_limits
+from app.web.ratelimits import (
+    api_token_account_limits,
+    api_token_limits,
+    basic_auth_account_key,
+)
 
 RATE_LIMITED: dict[str, Any] = {
-    "description": "Too many attempts from this client; see Retry-After.",
+    "description": "Too many attempts from this client or for this account; "
+    "see Retry-After.",
     "headers": {
         "Retry-After": {
             "description": "Seconds to wait before trying again.",
@@ -49,6 +54,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 @bp.post("/tokens")
 @limiter.limit(api_token_limits)
+@limiter.limit(api_token_account_limits, key_func=basic_auth_account_key)
 @bp.auth_required(basic_auth)
 @bp.output(
     TokenOut,
@@ -68,7 +74,8 @@ def create_token() -> ResponseReturnValue:
 
     Authenticate with HTTP Basic: your username or email address, and your
     password. The token expires after an hour unless the server is configured
-    otherwise. Limited to a few attempts per minute per client.
+    otherwise. Limited to a few attempts per minute per client, and per
+    account whatever the client.
     """
     issued = api_tokens.issue(current_user())
     return issued, 201, NO_STORE

@@ -36,6 +36,10 @@ def api_token_limits() -> str:
     return _limit("RATELIMIT_API_TOKENS")
 
 
+def api_token_account_limits() -> str:
+    return _limit("RATELIMIT_API_TOKENS")
+
+
 def _form_key(kind: str, field: str) -> str:
     # An empty key makes Flask-Limiter skip the limit; the form rejects an
     # empty field anyway, and the per-client limit still counts the request.
@@ -46,6 +50,19 @@ def _form_key(kind: str, field: str) -> str:
 def account_key() -> str:
     """The account a login form names (username or email, any case)."""
     return _form_key("account", "username")
+
+
+def basic_auth_account_key() -> str:
+    """The account HTTP Basic credentials name (POST /api/tokens), any case.
+
+    Prefixed as the login form's key is, so guesses at one account from
+    many addresses share one bucket.
+    """
+    auth = request.authorization
+    if auth is None or auth.type != "basic":
+        return ""
+    value = (auth.username or "").strip().lower()
+    return f"account:{value}" if value else ""
 
 
 def address_key() -> str:
