@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import statistics
 import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -186,3 +188,60 @@ def test_simultaneous_registrations_of_one_name(app):
     loser = next(data for code, data in results if code == 200)
     assert b"That username is taken" in loser
     assert user_count(app) == 1
+
+
+def _counting_hashes(monkeypatch) -> list[str]:
+    """Record every password hash the app computes, wherever it is asked for."""
+    import werkzeug.security
+
+    from app import models
+
+    calls: list[str] = []
+    real = werkzeug.security.generate_password_hash
+
+    def counted(password: str, *args, **kwargs) -> str:
+        calls.append(password)
+        return real(password, *args, **kwargs)
+
+    for module in (werkzeug.security, models, accounts):
+        monkeypatch.setattr(module, "generate_password_hash", counted)
+    return calls
+
+
+@pytest.mark.parametrize("address", ["fresh@example.com", "JOHN@example.com"])
+def test_register_hashes_the_password_for_new_and_taken_addresses(
+    auth, make_user, monkeypatch, address
+):
+    make_user("john", email="john@example.com")
+    calls = _counting_hashes(monkeypatch)
+    response = auth.register("someone", address, "a new and secret phrase")
+    assert response.status_code == 302
+    assert calls == ["a new and secret phrase"]
+
+
+def test_taken_address_takes_as_long_as_a_new_one(make_app, make_user):
+    """The register form must not tell a taken address by its speed."""
+    app = make_app(PASSWORD_HASH_METHOD="pbkdf2:sha256:200000")
+    make_user("john", email="john@example.com")
+    client = app.test_client()
+    token = csrf_from(client.get("/auth/register"))
+
+    def register(n: int, email: str) -> float:
+        data = {"csrf_token": token, "username": f"timer{n}", "email": email,
+                "password": GOOD, "password2": GOOD}  # fmt: skip
+        started = time.perf_counter()
+        response = client.post("/auth/register", data=data)
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 302
+        return elapsed
+
+    register(0, "warmup@example.com")  # first-request costs out of the way
+    new, taken = [], []
+    for n in range(1, 8):
+        new.append(register(n, f"new{n}@example.com"))
+        taken.append(register(n + 100, "john@example.com"))
+    new_median, taken_median = statistics.median(new), statistics.median(taken)
+    # Without the hash a taken address answered in a small fraction of the time.
+    assert taken_median >= 0.5 * new_median, (new, taken)
+    assert taken_median <= 2 * new_median, (new, taken)
+    assert user_count(app) == 1 + 1 + 7
