@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api_helpers import bearer, obtain_token
+from app.json import MAX_DEPTH, nesting_depth
+from tests.api_helpers import basic, bearer, obtain_token
 
 
 @pytest.fixture
@@ -142,3 +143,110 @@ def test_html_pages_keep_html_errors(client):
     response = client.get("/no-such-page", headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+# "[" * 100000 once answered 500 with RecursionError tracebacks in the log.
+DEEP_ARRAY = "[" * 100_000 + "]" * 100_000
+DEEP_OBJECT = '{"a":' * 100_000 + "1" + "}" * 100_000
+DEEP_FIELD = '{"body": ' + DEEP_ARRAY + ', "username": "x"}'
+NESTED_JSON = pytest.mark.parametrize(
+    "data", [DEEP_ARRAY, DEEP_OBJECT, DEEP_FIELD], ids=["array", "object", "field"]
+)
+JSON_ENDPOINTS = pytest.mark.parametrize(
+    ("method", "path", "credentials"),
+    [
+        ("post", "/api/users", None),
+        ("post", "/api/tokens", "basic"),
+        ("post", "/api/posts", "bearer"),
+        ("patch", "/api/me", "bearer"),
+        ("put", "/api/me/following/1", "bearer"),
+    ],
+)
+
+
+def _auth_headers(client, credentials: str | None) -> dict[str, str]:
+    if credentials == "basic":
+        return basic("john")
+    if credentials == "bearer":
+        return bearer(obtain_token(client, "john"))
+    return {}
+
+
+@NESTED_JSON
+@JSON_ENDPOINTS
+def test_deeply_nested_json_is_a_400(
+    client, user, caplog, data, method, path, credentials
+):
+    headers = _auth_headers(client, credentials)
+    response = client.open(
+        path,
+        method=method.upper(),
+        data=data,
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 400
+    assert response.is_json
+    assert "not valid JSON" in response.get_json()["message"]
+    assert "Traceback" not in caplog.text
+    assert "RecursionError" not in caplog.text
+
+
+def _nested(field: str, depth: int) -> str:
+    return '{"%s": %s}' % (field, "[" * depth + "]" * depth)  # noqa: UP031
+
+
+ENDPOINT_FIELDS = pytest.mark.parametrize(
+    ("path", "field"), [("/api/users", "username"), ("/api/posts", "body")]
+)
+
+
+@ENDPOINT_FIELDS
+def test_shallow_nesting_reaches_the_schema(client, token, path, field):
+    response = client.post(
+        path,
+        data=_nested(field, MAX_DEPTH - 1),
+        content_type="application/json",
+        headers=bearer(token),
+    )
+    assert response.status_code == 422
+    assert field in response.get_json()["detail"]["json"]
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH, 500, 1000, 1022])
+@ENDPOINT_FIELDS
+def test_nesting_our_parser_refuses_is_a_400(client, token, caplog, depth, path, field):
+    """orjson takes up to 1,024 levels; webargs' second parse, with the
+    standard library, ran out of stack near 1,000: a RecursionError and 500."""
+    response = client.post(
+        path,
+        data=_nested(field, depth),
+        content_type="application/json",
+        headers=bearer(token),
+    )
+    assert response.status_code == 400
+    assert f"nested deeper than {MAX_DEPTH} levels" in response.get_json()["message"]
+    assert "RecursionError" not in caplog.text
+
+
+def test_nesting_depth_is_counted_without_recursion():
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert nesting_depth(deep) == MAX_DEPTH + 1
+    assert nesting_depth({"a": [1, {"b": []}], "c": 2}) == 4
+    assert nesting_depth([]) == 1
+
+
+@NESTED_JSON
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/register", "/"])
+def test_deeply_nested_json_to_a_form_is_a_400(client, caplog, data, path):
+    response = client.post(
+        path,
+        data=data,
+        content_type="application/json",
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["message"]
+    assert "RecursionError" not in caplog.text

@@ -149,8 +149,9 @@ def require_json_body() -> None:
             "Send the request body as JSON with Content-Type: application/json.",
         )
     try:
-        # The app's parser (orjson) refuses nesting past 1,024 levels with a
-        # ValueError, so "[" * 100000 is a 400 and not a RecursionError.
+        # The app's parser refuses nesting past app.json.MAX_DEPTH with a
+        # ValueError, so "[" * 100000 is a 400 here, before webargs parses the
+        # body again with the standard library (RecursionError near 1,000).
         current_app.json.loads(data)
     except ValueError as exc:
         abort(400, f"The request body is not valid JSON: {exc}")
