@@ -67,6 +67,8 @@ def test_the_login_sessions_migration_keeps_rows_and_stops_id_reuse(
         downgrade(revision="b7e2c4d91a05")
         db.session.execute(add_user, {"name": "dan", "now": now})
         db.session.commit()
+
+
 def test_usernames_are_unique_ignoring_case_in_the_database(app):
     import pytest
 
