@@ -210,7 +210,7 @@ class Config:
         CACHE_TYPE (e.g. NullCache to measure without it) overrides.
         """
         redis_url = env_str("CACHE_REDIS_URL", self.REDIS_URL)
-        default = "RedisCache" if redis_url else "SimpleCache"
+        default = "RedisCache" if redis_url else "app.web.memory_cache.LRUCache"
         self.CACHE_TYPE = env_str("CACHE_TYPE", default)
         self.CACHE_REDIS_URL = redis_url
         self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "wren:")
