@@ -34,7 +34,7 @@ POST_EXAMPLE = {
     },
 }
 PAGE_EXAMPLE = {"items": [POST_EXAMPLE], "next_cursor": "42"}
-AUTH: dict[int, Any] = {401: BEARER_CHALLENGE}
+AUTH: dict[int | str, Any] = {401: BEARER_CHALLENGE}
 
 
 @bp.post("/posts")

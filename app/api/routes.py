@@ -51,7 +51,7 @@ TAGS = [
 ]
 
 # Answered by require_json_body (and werkzeug, for 413) before any view runs.
-BODY_ERRORS: dict[int, str] = {
+BODY_ERRORS: dict[int | str, Any] = {
     400: "The request body is not valid JSON.",
     413: "The request body is larger than 1 MB.",
     415: "The request body is not JSON (send Content-Type: application/json).",

@@ -50,6 +50,13 @@ BEARER_CHALLENGE: dict[str, Any] = {
     },
 }
 NO_STORE = {"Cache-Control": "no-store"}
+# Typed as APIFlask's doc() wants them (keys int or str).
+ISSUE_RESPONSES: dict[int | str, Any] = {
+    **BODY_ERRORS,
+    401: BASIC_CHALLENGE,
+    429: RATE_LIMITED,
+}
+REVOKE_RESPONSES: dict[int | str, Any] = {401: BEARER_CHALLENGE}
 
 
 @bp.post("/tokens")
@@ -65,10 +72,7 @@ NO_STORE = {"Cache-Control": "no-store"}
         "expires_at": "2026-01-31T13:00:00Z",
     },
 )
-@bp.doc(
-    tags=["Tokens"],
-    responses={**BODY_ERRORS, 401: BASIC_CHALLENGE, 429: RATE_LIMITED},
-)
+@bp.doc(tags=["Tokens"], responses=ISSUE_RESPONSES)
 def create_token() -> ResponseReturnValue:
     """Obtain a bearer token.
 
@@ -84,7 +88,7 @@ def create_token() -> ResponseReturnValue:
 @bp.delete("/tokens")
 @bp.auth_required(token_auth)
 @bp.output({}, status_code=204, description="The token no longer works.")
-@bp.doc(tags=["Tokens"], responses={401: BEARER_CHALLENGE})
+@bp.doc(tags=["Tokens"], responses=REVOKE_RESPONSES)
 def revoke_token() -> ResponseReturnValue:
     """Revoke the token sent with this request."""
     api_tokens.revoke(token_auth.get_auth().token)

@@ -51,7 +51,7 @@ USER_EXAMPLE = {
     "following_count": 5,
 }
 ME_EXAMPLE = {**USER_EXAMPLE, "email": "jenny@example.com", "email_confirmed": True}
-AUTH: dict[int, Any] = {401: BEARER_CHALLENGE}
+AUTH: dict[int | str, Any] = {401: BEARER_CHALLENGE}
 
 
 def card(user: User) -> UserCard:
