@@ -37,6 +37,7 @@ def main() -> None:
     os.environ.update(
         WREN_CONFIG="production",
         SECRET_KEY="profiling",
+        PUBLIC_URL="https://localhost",
         DATABASE_URL=f"sqlite:///{args.database.resolve()}",
         WREN_INSTANCE_PATH=instance.name,
         LOG_LEVEL="WARNING",
