@@ -212,6 +212,8 @@ class Config:
         redis_url = env_str("CACHE_REDIS_URL", self.REDIS_URL)
         default = "RedisCache" if redis_url else "app.web.memory_cache.LRUCache"
         self.CACHE_TYPE = env_str("CACHE_TYPE", default)
+        # NullCache is a deliberate choice here (measuring without the cache).
+        self.CACHE_NO_NULL_WARNING = True
         self.CACHE_REDIS_URL = redis_url
         self.CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX", "wren:")
         # Keys name what they hold, so entries are never stale; the timeout

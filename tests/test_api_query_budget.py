@@ -21,7 +21,7 @@ from tests.statements import count_statements
 @pytest.fixture
 def app(make_app):
     """The budget is for rendering a page; a cached page runs fewer still."""
-    return make_app(PAGE_CACHE_SIZE="0")
+    return make_app(CACHE_TYPE="NullCache")
 
 
 def grow(app, authors: int) -> int:

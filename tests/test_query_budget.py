@@ -23,7 +23,7 @@ BUDGET = 6
 @pytest.fixture
 def app(make_app):
     """The budget is for rendering a page; a cached page runs fewer still."""
-    return make_app(PAGE_CACHE_SIZE="0")
+    return make_app(CACHE_TYPE="NullCache")
 
 
 def build_world(app, authors: int, prefix: str = "author") -> None:
