@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
@@ -26,19 +25,10 @@ TEMPLATE = "main/_post.html"
 AVATAR_SIZE = 48
 
 
-class _Author(NamedTuple):
-    digest: str  # of every author value a card shows
-    url: str
-    avatar_url: str
-
-
-def _author(username: str, email: str) -> _Author:
+def _author_digest(username: str, email: str) -> str:
+    """A digest of every author value a card shows (and of the script root)."""
     shown = f"{username}\0{email}\0{request.script_root}"
-    return _Author(
-        hashlib.blake2b(shown.encode(), digest_size=12).hexdigest(),
-        url_for("main.user_profile", username=username),
-        avatar_for(email, AVATAR_SIZE),
-    )
+    return hashlib.blake2b(shown.encode(), digest_size=12).hexdigest()
 
 
 def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Markup]]:
@@ -46,33 +36,36 @@ def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Markup]]:
 
     One round trip to the cache for the whole page, and one to store the
     cards it lacked. A page often shows a few authors many times, so each
-    author's part of the key and links are worked out once per page.
+    author's part of the key is worked out once per page, and their links
+    only when one of their cards must be rendered.
     """
     version = current_app.config["WREN_RENDER_VERSION"]
-    authors: dict[tuple[str, str], _Author] = {}
+    digests: dict[tuple[str, str], str] = {}
     keys = []
     for post in posts:
-        author = authors.get((post.username, post.email))
-        if author is None:
-            author = authors[post.username, post.email] = _author(
-                post.username, post.email
-            )
-        keys.append(f"card:{version}:{post.id}:{author.digest}")
+        author = (post.username, post.email)
+        digest = digests.get(author)
+        if digest is None:
+            digest = digests[author] = _author_digest(*author)
+        keys.append(f"card:{version}:{post.id}:{digest}")
     found = cache.get_many(*keys) if keys else []
-    macro = None
     missing: dict[str, str] = {}
     cards = []
     for post, key, html in zip(posts, keys, found, strict=True):
         if html is None:
-            if macro is None:
-                macro = current_app.jinja_env.get_template(TEMPLATE).module.post_card  # type: ignore[attr-defined]
-            author = authors[post.username, post.email]
-            html = missing[key] = str(macro(post, author.url, author.avatar_url))
+            html = missing[key] = _render(post)
         # A template's own output, kept as text by the cache.
         cards.append((post, Markup(html)))  # noqa: S704
     if missing:
         cache.set_many(missing)
     return cards
+
+
+def _render(post: PostView) -> str:
+    template = current_app.jinja_env.get_template(TEMPLATE)
+    author_url = url_for("main.user_profile", username=post.username)
+    avatar_url = avatar_for(post.email, AVATAR_SIZE)
+    return str(template.module.post_card(post, author_url, avatar_url))  # type: ignore[attr-defined]
 
 
 def init_app(app: Flask) -> None:
