@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import ApiToken, Post, User
-from tests.conftest import AuthActions
+from tests.conftest import CSRF_RE, SHARED_DB, AuthActions
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.servers import LiveServer, flask_cli
 
 
 def newest_deleted_then_recreated(app, model, make):
@@ -88,3 +90,78 @@ def test_a_deleted_accounts_cookies_never_open_the_next_account(app):
         assert settings.status_code == 302, names
         assert "/auth/login" in settings.headers["Location"]
         assert "victoria@example.com" not in replay.get("/").get_data(as_text=True)
+
+
+class Browser(requests.Session):
+    """Fills forms like a person: the CSRF token comes from the page."""
+
+    def submit(self, url: str, data: dict[str, str], page: str | None = None):
+        form = self.get(page or url, timeout=10)
+        match = CSRF_RE.search(form.text)
+        assert match, f"no csrf_token on {page or url}: {form.status_code}"
+        return self.post(
+            url,
+            data={"csrf_token": match.group(1), **data},
+            allow_redirects=False,
+            timeout=10,
+        )
+
+
+def register_and_login(base: str, name: str, remember: bool = False) -> Browser:
+    browser = Browser()
+    registered = browser.submit(
+        base + "/auth/register",
+        {
+            "username": name,
+            "email": f"{name}@example.com",
+            "password": DEFAULT_PASSWORD,
+            "password2": DEFAULT_PASSWORD,
+        },
+    )
+    assert registered.status_code == 302
+    data = {"username": name, "password": DEFAULT_PASSWORD}
+    if remember:
+        data["remember_me"] = "y"
+    assert browser.submit(base + "/auth/login", data).status_code == 302
+    return browser
+
+
+def replay(base: str, cookies: dict[str, str]) -> requests.Response:
+    thief = requests.Session()
+    for name, value in cookies.items():
+        thief.cookies.set(name, value)
+    return thief.get(base + "/settings/email", allow_redirects=False, timeout=10)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bool(SHARED_DB), reason="SQLite id reuse; runs in the SQLite pass")
+def test_under_gunicorn_saved_cookies_never_open_another_or_a_logged_out_account(
+    tmp_path,
+):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'wren.sqlite'}"}
+    flask_cli(env, "db", "upgrade")
+    with LiveServer(env, workers=3) as server:
+        base = server.url
+        mallory = register_and_login(base, "mallory", remember=True)
+        kept = {c.name: c.value for c in mallory.cookies}
+        assert {"session", "remember_token"} <= set(kept)
+        deleted = mallory.submit(
+            base + "/settings/delete", {"password": DEFAULT_PASSWORD}
+        )
+        assert deleted.status_code == 302
+        victoria = register_and_login(base, "victoria")
+        assert (
+            "victoria@example.com"
+            in victoria.get(base + "/settings/email", timeout=10).text
+        )
+        for names in (["session"], ["remember_token"], list(kept)):
+            answer = replay(base, {name: kept[name] for name in names})
+            assert answer.status_code == 302, names
+            assert "/auth/login" in answer.headers["Location"]
+
+        # A copied cookie dies with the logout of the browser it came from.
+        copied = {c.name: c.value for c in victoria.cookies}
+        assert replay(base, copied).status_code == 200
+        logout = victoria.submit(base + "/auth/logout", {}, page=base + "/")
+        assert logout.status_code == 302
+        assert replay(base, copied).status_code == 302
