@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import ApiToken, Post, User
-from tests.conftest import CSRF_RE, SHARED_DB, AuthActions
+from tests.conftest import SHARED_DB, AuthActions
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.servers import LiveServer, flask_cli
+from tests.servers import Browser, LiveServer, flask_cli
 
 
 def newest_deleted_then_recreated(app, model, make):
@@ -90,21 +90,6 @@ def test_a_deleted_accounts_cookies_never_open_the_next_account(app):
         assert settings.status_code == 302, names
         assert "/auth/login" in settings.headers["Location"]
         assert "victoria@example.com" not in replay.get("/").get_data(as_text=True)
-
-
-class Browser(requests.Session):
-    """Fills forms like a person: the CSRF token comes from the page."""
-
-    def submit(self, url: str, data: dict[str, str], page: str | None = None):
-        form = self.get(page or url, timeout=10)
-        match = CSRF_RE.search(form.text)
-        assert match, f"no csrf_token on {page or url}: {form.status_code}"
-        return self.post(
-            url,
-            data={"csrf_token": match.group(1), **data},
-            allow_redirects=False,
-            timeout=10,
-        )
 
 
 def register_and_login(base: str, name: str, remember: bool = False) -> Browser:

@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 
-from tests.conftest import CSRF_RE
 from tests.factories import DEFAULT_PASSWORD
 from tests.servers import (
+    Browser,
     LiveServer,
     PostgresCluster,
     RedisServer,
@@ -20,27 +19,6 @@ from tests.servers import (
 )
 
 pytestmark = own_cluster_marks()
-
-
-class Browser(requests.Session):
-    """A client at one (forwarded) address that fills forms like a person."""
-
-    def __init__(self, address: str) -> None:
-        super().__init__()
-        self.headers["X-Forwarded-For"] = address
-
-    def submit(
-        self, url: str, data: dict[str, str], page: str | None = None
-    ) -> requests.Response:
-        form_page = self.get(page or url, timeout=10)
-        match = CSRF_RE.search(form_page.text)
-        assert match, f"no csrf_token on {page or url}: {form_page.status_code}"
-        return self.post(
-            url,
-            data={"csrf_token": match.group(1), **data},
-            allow_redirects=False,
-            timeout=10,
-        )
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ password reset, account deletion).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,11 +18,7 @@ from flask import current_app
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import ApiToken, User
-
-TOKEN_BYTES = 32
-# token_urlsafe(32) gives 43 characters; anything far longer is not ours and
-# is refused before hashing.
-MAX_TOKEN_LENGTH = 128
+from app.services.credentials import digest, new_token, plausible
 
 # Built once: per request only the digest is bound.
 _TOKEN_OWNER = (
@@ -40,10 +34,6 @@ class IssuedToken:
     expires_at: datetime
 
 
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def issue(user: User) -> IssuedToken:
     """Create a token for ``user`` and forget its plain text once returned.
 
@@ -51,7 +41,7 @@ def issue(user: User) -> IssuedToken:
     holds at most the live tokens plus the few that expired since.
     """
     now = utcnow()
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token()
     expires_at = now + timedelta(seconds=current_app.config["API_TOKEN_MAX_AGE"])
     db.session.execute(
         sa.delete(ApiToken).where(
@@ -67,7 +57,7 @@ def issue(user: User) -> IssuedToken:
 
 def verify(token: str) -> User | None:
     """Return the owner of a live token, or None (one indexed lookup)."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    if not plausible(token):
         return None
     row = db.session.execute(_TOKEN_OWNER, {"digest": digest(token)}).first()
     if row is None:

@@ -8,8 +8,6 @@ deleting the row ends the login wherever its cookies were copied to.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,9 +16,7 @@ from flask import current_app
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import IP_MAX, USER_AGENT_MAX, LoginSession, User
-
-TOKEN_BYTES = 32
-MAX_TOKEN_LENGTH = 128
+from app.services.credentials import digest, new_token, plausible
 
 # Built once: per request only the digest is bound.
 _BY_DIGEST = (
@@ -28,10 +24,6 @@ _BY_DIGEST = (
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(LoginSession.token_hash == sa.bindparam("digest"))
 )
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _idle_timeout() -> timedelta:
@@ -49,7 +41,7 @@ def start(user: User, *, remember: bool, user_agent: str, ip: str) -> str:
     logins plus the few that lapsed since the user last logged in.
     """
     now = utcnow()
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token()
     lifetime = _remember_duration() if remember else _idle_timeout()
     db.session.execute(
         sa.delete(LoginSession).where(
@@ -74,7 +66,7 @@ def start(user: User, *, remember: bool, user_agent: str, ip: str) -> str:
 
 def resolve(token: str) -> tuple[User, LoginSession] | None:
     """The user and login record a live token belongs to, else None."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    if not plausible(token):
         return None
     row = db.session.execute(_BY_DIGEST, {"digest": digest(token)}).first()
     if row is None:
