@@ -27,6 +27,9 @@ from types import TracebackType
 from typing import Self
 
 import pytest
+import requests
+
+from tests.conftest import CSRF_RE
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -373,3 +376,27 @@ class RedisServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class Browser(requests.Session):
+    """A client that fills forms like a person: each form's CSRF token comes
+    from the page that shows it. ``address``, when given, is sent as
+    X-Forwarded-For (the servers trust 127.0.0.1 as their proxy)."""
+
+    def __init__(self, address: str | None = None) -> None:
+        super().__init__()
+        if address:
+            self.headers["X-Forwarded-For"] = address
+
+    def submit(
+        self, url: str, data: dict[str, str], page: str | None = None
+    ) -> requests.Response:
+        form_page = self.get(page or url, timeout=10)
+        match = CSRF_RE.search(form_page.text)
+        assert match, f"no csrf_token on {page or url}: {form_page.status_code}"
+        return self.post(
+            url,
+            data={"csrf_token": match.group(1), **data},
+            allow_redirects=False,
+            timeout=10,
+        )
