@@ -1,40 +1,34 @@
 """What both workloads share: databases, servers, logging in, wrk, the yardstick.
 
-Every process started here listens on 127.0.0.1 only, runs in a session of its
-own and is stopped by its PID (SIGINT, then SIGKILL to the group it leads)
-when its ``with`` block ends, and at interpreter exit as a last resort.
+Servers, clusters and ``flask`` commands come from tests/servers.py: every
+server listens on 127.0.0.1 only, runs in a session of its own and is stopped
+by its PID when its ``with`` block ends (SIGINT, gunicorn's quick shutdown,
+then SIGKILL to the group it leads), and at interpreter exit as a last resort.
 """
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import re
 import secrets
-import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import requests
+
+from tests.servers import LiveServer, PostgresCluster, flask_cli
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent  # the tree the bench code comes from (and hello.py)
 RESULTS = BENCH / "results"
-BIN = Path(sys.executable).parent
 PASSWORD = "wren-demo-password"
 # As from a TLS proxy; a fixed User-Agent as from one browser (Flask-Login
 # marks a session whose agent changes as not fresh, and saves it again).
@@ -42,68 +36,15 @@ PROXY = {"X-Forwarded-Proto": "https", "User-Agent": "wren-bench"}
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 POST_CARD = '<article class="post card'
 LOGIN_FORM = 'name="password"'
-# Only these variables reach a child process, plus what each one is given.
-_PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
-
-_running: set[subprocess.Popen[bytes]] = set()
 
 
-def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGINT) -> None:
-    """``sig`` to the process, then SIGKILL to the group it leads."""
-    if proc.poll() is None:
-        try:
-            proc.send_signal(sig)
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-    _running.discard(proc)
-
-
-@atexit.register
-def _stop_leftovers() -> None:
-    for proc in list(_running):
-        _stop(proc)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def child_env(env: dict[str, str]) -> dict[str, str]:
-    clean = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
-    clean["PATH"] = f"{BIN}{os.pathsep}{clean.get('PATH', '/usr/bin:/bin')}"
-    clean["PYTHONUNBUFFERED"] = "1"
-    clean.update(env)
-    return clean
-
-
-def flask_cli(
-    app_dir: Path, env: dict[str, str], *args: str, timeout: float = 300
-) -> str:
-    """``flask --app run.py <args>`` in ``app_dir`` with ``env``."""
-    result = subprocess.run(
-        [str(BIN / "flask"), "--app", "run.py", *args],
-        cwd=app_dir,
-        env=child_env(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-        )
-    return result.stdout
-
-
-class Server:
+class Server(LiveServer):
     """``gunicorn -c gunicorn.conf.py <app>`` in ``app_dir`` on a free port.
 
-    The same command for Wren and for the hello world; only ``env`` differs.
+    The same command for Wren and for the hello world; only ``env`` differs,
+    and it is the whole config (server_env), so LiveServer's testing defaults
+    never apply. PUBLIC_URL defaults to the address the benchmark reaches the
+    server by, as a site's own name.
     """
 
     def __init__(
@@ -114,106 +55,8 @@ class Server:
         app: str = "run:app",
         ready_path: str = "/healthz",
     ) -> None:
-        self.app_dir = app_dir
-        self.app = app
-        self.ready_path = ready_path
-        self.tmp = Path(tempfile.mkdtemp(prefix="wren-bench-"))
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            "WREN_INSTANCE_PATH": str(self.tmp / "instance"),
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
-            "AVATAR_PROVIDER": "local",
-            # The address the benchmark reaches it by, as a site's own name.
-            "PUBLIC_URL": f"https://127.0.0.1:{self.port}",
-            **env,
-            "WEB_CONCURRENCY": str(workers),
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-        }
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> Self:
-        log = (self.tmp / "server.log").open("ab")
-        try:
-            self.proc = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", self.app],
-                cwd=self.app_dir,
-                env=child_env(self.env),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        finally:
-            log.close()
-        _running.add(self.proc)
-        try:
-            self._wait_ready(60)
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
-
-    def _wait_ready(self, timeout: float) -> None:
-        assert self.proc is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"{self.app} exited with {self.proc.returncode}:\n{self.log()}"
-                )
-            try:
-                url = self.url + self.ready_path
-                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return
-            except (OSError, urllib.error.URLError):
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{self.app} did not answer:\n{self.log()}")
-            time.sleep(0.1)
-
-    def log(self) -> str:
-        try:
-            return (self.tmp / "server.log").read_text(errors="replace")[-4000:]
-        except FileNotFoundError:
-            return ""
-
-    def worker_pids(self) -> list[int]:
-        """PIDs of the master's children (gunicorn workers), read from /proc."""
-        assert self.proc is not None
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.proc.pid:
-                pids.append(int(stat.parent.name))
-        return sorted(pids)
-
-    def rss_mb(self) -> list[float]:
-        sizes = []
-        for pid in self.worker_pids():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            match = re.search(r"^VmRSS:\s+(\d+)", status, re.M)
-            if match:
-                sizes.append(round(int(match.group(1)) / 1024, 1))
-        return sizes
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self.proc is not None:
-            # SIGINT is gunicorn's quick shutdown; nothing is in flight.
-            _stop(self.proc)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        super().__init__(env, workers, app=app, ready_path=ready_path, app_dir=app_dir)
+        self.env.setdefault("PUBLIC_URL", f"https://127.0.0.1:{self.port}")
 
 
 def server_env(database_url: str, extra: dict[str, str]) -> dict[str, str]:
@@ -256,22 +99,25 @@ def run_seed(app_dir: Path, url: str, sizes: Sizes) -> float:
     """``flask db upgrade`` and ``flask seed``; the seconds the seed took."""
     env = seed_env(url)
     note(f"seeding {url}: {sizes.params()}")
-    flask_cli(app_dir, env, "db", "upgrade")
+    flask_cli(env, "db", "upgrade", cwd=app_dir)
     started = time.perf_counter()
     flask_cli(
-        app_dir,
         env,
         "seed",
         *("--users", str(sizes.users), "--posts", str(sizes.posts)),
         *("--follows", str(sizes.follows)),
         timeout=900,
+        cwd=app_dir,
     )
     return round(time.perf_counter() - started, 1)
 
 
+@dataclass
 class Database:
-    """Seeded databases of one kind; ``prepare`` gives a URL to serve."""
+    """Seeded databases of one kind for the app in ``app_dir``; ``prepare``
+    gives a URL to serve."""
 
+    app_dir: Path
     kind = ""
 
     def prepare(
@@ -283,21 +129,13 @@ class Database:
         """
         raise NotImplementedError
 
-    def __enter__(self) -> Self:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
+@dataclass
 class SqliteDatabases(Database):
-    """Files in bench/results/; ``--reuse`` keeps one seeded with equal sizes."""
+    """Files in bench/results/; ``reuse`` keeps one seeded with equal sizes."""
 
+    reuse: bool
     kind = "sqlite"
-
-    def __init__(self, app_dir: Path, reuse: bool) -> None:
-        self.app_dir = app_dir
-        self.reuse = reuse
 
     def prepare(
         self, name: str, sizes: Sizes, fresh_copy: bool = False
@@ -309,7 +147,7 @@ class SqliteDatabases(Database):
         if self.reuse and path.exists() and kept.get("params") == sizes.params():
             # A kept database gets new migrations; the seed time is the one
             # measured when it was seeded.
-            flask_cli(self.app_dir, seed_env(url), "db", "upgrade")
+            flask_cli(seed_env(url), "db", "upgrade", cwd=self.app_dir)
             seconds = kept.get("seconds")
         else:
             for old in RESULTS.glob(f"wren-{name}.sqlite*"):
@@ -336,79 +174,34 @@ class SqliteDatabases(Database):
         return copy
 
 
+@dataclass
 class PostgresDatabases(Database):
-    """One throwaway cluster (scripts/pg.sh) for the run, a database per name.
+    """A database per name in ``cluster``, the run's one throwaway cluster."""
 
-    The cluster is destroyed when the ``with`` block ends, even on error.
-    """
-
+    cluster: PostgresCluster
     kind = "postgres"
-
-    def __init__(self, app_dir: Path) -> None:
-        self.app_dir = app_dir
-        self.script = app_dir / "scripts" / "pg.sh"
-        if not self.script.exists():
-            self.script = ROOT / "scripts" / "pg.sh"
-        self.dir = Path(tempfile.mkdtemp(prefix="wren-bench-pg-"))
-
-    def _pg(self, *args: str) -> str:
-        result = subprocess.run(
-            ["bash", str(self.script), *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"pg.sh {args[0]} failed: {result.stderr}")
-        return result.stdout.strip()
-
-    def __enter__(self) -> Self:
-        _clusters.add(self)
-        try:
-            self._pg("start", str(self.dir))
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _clusters.discard(self)
-        self._pg("destroy", str(self.dir))
 
     def prepare(
         self, name: str, sizes: Sizes, fresh_copy: bool = False
     ) -> tuple[str, float | None]:
-        url = self._pg("createdb", str(self.dir), f"wren_{name}")
+        url = self.cluster.createdb(f"wren_{name}")
         return url, run_seed(self.app_dir, url, sizes)
 
 
-_clusters: set[PostgresDatabases] = set()
-
-
-@atexit.register
-def _destroy_leftover_clusters() -> None:
-    for cluster in list(_clusters):
-        cluster.__exit__()
-
-
-def postgres_available(app_dir: Path) -> bool:
+def pg_script(app_dir: Path) -> Path:
+    """``app_dir``'s scripts/pg.sh; this tree's when that one has none."""
     script = app_dir / "scripts" / "pg.sh"
-    if not script.exists():
-        script = ROOT / "scripts" / "pg.sh"
-    done = subprocess.run(
-        ["bash", str(script), "available"], capture_output=True, check=False
-    )
-    return done.returncode == 0
+    return script if script.exists() else ROOT / "scripts" / "pg.sh"
 
 
 @contextmanager
 def databases(kind: str, app_dir: Path, reuse: bool) -> Iterator[Database]:
+    """SQLite files, or a cluster destroyed when the block ends, even on error."""
     if kind == "sqlite":
         yield SqliteDatabases(app_dir, reuse)
     else:
-        with PostgresDatabases(app_dir) as pg:
-            yield pg
+        with PostgresCluster(pg_script(app_dir)) as cluster:
+            yield PostgresDatabases(app_dir, cluster)
 
 
 def cookie_header(*responses: requests.Response) -> str:

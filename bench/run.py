@@ -51,8 +51,9 @@ from bench.harness import (
     hello_server,
     host_load,
     note,
-    postgres_available,
+    pg_script,
 )
+from tests.servers import postgres_available
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk is not installed: run scripts/ci-deps.sh", file=sys.stderr)
         return 2
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    if "postgres" in kinds and not postgres_available(args.app_dir):
+    if "postgres" in kinds and not postgres_available(pg_script(args.app_dir)):
         print("PostgreSQL binaries not found: run scripts/ci-deps.sh", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _terminate)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -96,11 +97,17 @@ def wait_for(
         time.sleep(0.1)
 
 
-def flask_cli(env: dict[str, str], *args: str, timeout: float = 300) -> str:
-    """Run ``flask <args>`` for run.py with ``env`` (plus the server defaults)."""
+def flask_cli(
+    env: dict[str, str], *args: str, timeout: float = 300, cwd: Path = ROOT
+) -> str:
+    """Run ``flask <args>`` for run.py with ``env`` (plus the server defaults).
+
+    ``cwd`` is the Wren tree whose run.py it runs: this one unless a caller
+    serves another (the benchmark's ``--app-dir``).
+    """
     result = subprocess.run(
         [str(BIN / "flask"), "--app", "run.py", *args],
-        cwd=ROOT,
+        cwd=cwd,
         env=base_env(env),
         capture_output=True,
         text=True,
@@ -120,6 +127,8 @@ class LiveServer:
     Defaults: testing config, a random SECRET_KEY, a private instance folder
     and cheap password hashing; ``env`` overrides any of them. The schema is
     not created here: run ``flask_cli(env, "db", "upgrade")`` first.
+    ``app_dir`` is the tree gunicorn runs in (its gunicorn.conf.py and app):
+    this one unless a caller serves another (the benchmark's ``--app-dir``).
     """
 
     def __init__(
@@ -128,9 +137,11 @@ class LiveServer:
         workers: int = 2,
         app: str = "run:app",
         ready_path: str = "/healthz",
+        app_dir: Path = ROOT,
     ) -> None:
         self.app = app
         self.ready_path = ready_path
+        self.app_dir = app_dir
         self._tmp = Path(tempfile.mkdtemp(prefix="wren-live-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -153,7 +164,7 @@ class LiveServer:
         try:
             self._proc = subprocess.Popen(
                 [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", self.app],
-                cwd=ROOT,
+                cwd=self.app_dir,
                 env=base_env(self.env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -165,8 +176,12 @@ class LiveServer:
         _running.add(self._proc)
         try:
             wait_for(self.url + self.ready_path, timeout, self._proc)
-        except Exception as exc:
+        except BaseException as exc:
+            # Ctrl-C or SystemExit (a SIGTERM handler) too: no ``with`` block
+            # has been entered yet to stop the server.
             self.close()
+            if not isinstance(exc, Exception):
+                raise
             raise RuntimeError(f"{exc}\n--- server log ---\n{self.log_text()}") from exc
         return self
 
@@ -187,6 +202,19 @@ class LiveServer:
             if int(fields[1]) == self.pid:
                 pids.append(int(stat.parent.name))
         return sorted(pids)
+
+    def rss_mb(self) -> list[float]:
+        """Resident memory of each worker in MiB, from /proc (VmRSS)."""
+        sizes = []
+        for pid in self.worker_pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            match = re.search(r"^VmRSS:\s+(\d+)", status, re.M)
+            if match:
+                sizes.append(round(int(match.group(1)) / 1024, 1))
+        return sizes
 
     def stop(self) -> None:
         if self._proc is not None:
@@ -230,10 +258,11 @@ class LiveServer:
         shutil.rmtree(self._tmp, ignore_errors=True)
 
 
-def postgres_available() -> bool:
+def postgres_available(script: Path = PG_SCRIPT) -> bool:
+    """Whether ``script`` (scripts/pg.sh) finds the PostgreSQL binaries."""
     return (
         subprocess.run(
-            ["bash", str(PG_SCRIPT), "available"], capture_output=True, check=False
+            ["bash", str(script), "available"], capture_output=True, check=False
         ).returncode
         == 0
     )
@@ -262,15 +291,17 @@ class PostgresCluster:
 
     ``stop()`` and ``start()`` take the server down and back up on the same
     port with the same data, for outage tests; leaving the block deletes it.
+    ``script`` is the pg.sh to run: this tree's unless a caller names another.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, script: Path = PG_SCRIPT) -> None:
+        self.script = script
         self.dir = Path(tempfile.mkdtemp(prefix="wren-pg-"))
         self.url = ""
 
-    def _pg(self, command: str) -> str:
+    def _pg(self, command: str, *args: str) -> str:
         result = subprocess.run(
-            ["bash", str(PG_SCRIPT), command, str(self.dir)],
+            ["bash", str(self.script), command, str(self.dir), *args],
             capture_output=True,
             text=True,
             timeout=90,
@@ -289,6 +320,10 @@ class PostgresCluster:
 
     def destroy(self) -> None:
         self._pg("destroy")
+
+    def createdb(self, name: str) -> str:
+        """Add an empty database ``name`` to the running cluster; its URL."""
+        return self._pg("createdb", name)
 
     def __enter__(self) -> Self:
         _clusters.add(self)
