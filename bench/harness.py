@@ -59,6 +59,11 @@ class Server(LiveServer):
         self.env.setdefault("PUBLIC_URL", f"https://127.0.0.1:{self.port}")
 
 
+def wren_server(args: Any, url: str) -> Server:
+    """Wren on the database at ``url``: production config plus ``--env``."""
+    return Server(args.app_dir, server_env(url, args.extra_env), args.workers)
+
+
 def server_env(database_url: str, extra: dict[str, str]) -> dict[str, str]:
     """Wren's production config, as behind a TLS proxy; ``extra`` on top."""
     return {
@@ -343,6 +348,11 @@ def check_run(
         "socket_errors": raw["socket_errors"] + raw["timeouts"],
         "sample_bad_status": raw["sample_bad_status"],
     }
+
+
+def ratio_to(rps: float, hello_rps: float) -> float:
+    """``rps`` as a fraction of hello world's, to three places (0 without one)."""
+    return round(rps / hello_rps, 3) if hello_rps else 0.0
 
 
 def failures_of(result: dict[str, Any]) -> int:

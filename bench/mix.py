@@ -30,7 +30,8 @@ from bench.harness import (
     Yardstick,
     log_in,
     note,
-    server_env,
+    ratio_to,
+    wren_server,
     wrk,
 )
 
@@ -149,17 +150,11 @@ def mix_run(args: Any, server: Server, data: Path, seconds: int) -> dict[str, An
     }
 
 
-def measure_mix(
-    args: Any,
-    app_dir: Path,
-    db: Database,
-    yardstick: Yardstick,
-    extra_env: dict[str, str],
-) -> dict[str, Any]:
+def measure_mix(args: Any, db: Database, yardstick: Yardstick) -> dict[str, Any]:
     sizes = Sizes(args.users, args.posts, args.follows)
     url, seed_seconds = db.prepare("mix", sizes, fresh_copy=True)
     with (
-        Server(app_dir, server_env(url, extra_env), args.workers) as srv,
+        wren_server(args, url) as srv,
         tempfile.TemporaryDirectory(prefix="wren-mix-") as tmp,
     ):
         note(f"logging in {args.readers} readers")
@@ -175,7 +170,7 @@ def measure_mix(
         result = mix_run(args, srv, data, args.duration)
         rss = srv.rss_mb()
         after, hello_rps = yardstick.beside(before)
-    ratio = round(result["rps"] / hello_rps, 3) if hello_rps else 0.0
+    ratio = ratio_to(result["rps"], hello_rps)
     target = TARGET_RATIO[db.kind]
     return {
         "db": db.kind,

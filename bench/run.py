@@ -179,18 +179,10 @@ def main(argv: list[str] | None = None) -> int:
             with databases(kind, args.app_dir, args.reuse) as db:
                 if "mix" in workloads:
                     note(f"community mix on {kind}")
-                    mixes.append(
-                        mix.measure_mix(
-                            args, args.app_dir, db, yardstick, args.extra_env
-                        )
-                    )
+                    mixes.append(mix.measure_mix(args, db, yardstick))
                 if "single" in workloads:
                     note(f"single reader on {kind}")
-                    singles.append(
-                        single.measure_single(
-                            args, args.app_dir, db, yardstick, args.extra_env
-                        )
-                    )
+                    singles.append(single.measure_single(args, db, yardstick))
         hello_summary = yardstick.summary(hello.rss_mb())
 
     failures = (

@@ -8,21 +8,20 @@ world (the yardstick).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from bench.harness import (
     POST_CARD,
     PROXY,
     Database,
-    Server,
     Sizes,
     Yardstick,
     check_run,
     failures_of,
     log_in,
     note,
-    server_env,
+    ratio_to,
+    wren_server,
 )
 
 # name -> (path, markers every good body holds, needs "cookie" or "token")
@@ -38,15 +37,9 @@ MAX_SEED_SECONDS = 60.0
 SIZES = ("small", "large")
 
 
-def measure_size(
-    args: Any,
-    app_dir: Path,
-    url: str,
-    yardstick: Yardstick,
-    extra_env: dict[str, str],
-) -> dict[str, Any]:
+def measure_size(args: Any, url: str, yardstick: Yardstick) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    with Server(app_dir, server_env(url, extra_env), args.workers) as srv:
+    with wren_server(args, url) as srv:
         reader = log_in(srv.url, "demo1")
         for name, (path, markers, auth) in ENDPOINTS.items():
             headers = dict(PROXY)
@@ -59,23 +52,13 @@ def measure_size(
             check_run(args, srv.url + path, markers, headers, args.warmup)
             result = check_run(args, srv.url + path, markers, headers, args.duration)
             _, result["hello_rps"] = yardstick.beside(before)
-            result["ratio"] = (
-                round(result["rps"] / result["hello_rps"], 3)
-                if result["hello_rps"]
-                else 0.0
-            )
+            result["ratio"] = ratio_to(result["rps"], result["hello_rps"])
             results[name] = result
         results["rss_mb"] = srv.rss_mb()
     return results
 
 
-def measure_single(
-    args: Any,
-    app_dir: Path,
-    db: Database,
-    yardstick: Yardstick,
-    extra_env: dict[str, str],
-) -> dict[str, Any]:
+def measure_single(args: Any, db: Database, yardstick: Yardstick) -> dict[str, Any]:
     sizes = {
         "small": Sizes(args.small_users, args.small_posts, args.follows),
         "large": Sizes(args.large_users, args.large_posts, args.follows),
@@ -84,7 +67,7 @@ def measure_single(
     runs: dict[str, dict[str, Any]] = {}
     for size in SIZES:
         url, seeds[size] = db.prepare(size, sizes[size])
-        runs[size] = measure_size(args, app_dir, url, yardstick, extra_env)
+        runs[size] = measure_size(args, url, yardstick)
 
     endpoints: dict[str, Any] = {}
     met: dict[str, bool] = {}
