@@ -211,7 +211,7 @@ def make_user(app):
 
     def create(username: str = "john", **kwargs: Any) -> User:
         with app.app_context():
-            user = UserFactory(username=username, **kwargs)
+            user = UserFactory.create(username=username, **kwargs)
             db.session.refresh(user)
             db.session.expunge(user)
             return user
