@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.db_types import utcnow
 from app.extensions import db
 from app.models import Post, User
-from app.web.templating import ago
 
 POST_ID = re.compile(r'<article class="post[^"]*" id="post-(\d+)"')
 
@@ -240,22 +237,6 @@ def test_deleting_a_user_removes_their_posts(app, make_user):
         db.session.delete(db.session.scalar(sa.select(User)))
         db.session.commit()
     assert all_bodies(app) == []
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (-30, "just now"),  # a clock a little ahead must not say "in ..."
-        (59, "just now"),
-        (60, "1 minute ago"),
-        (125, "2 minutes ago"),
-        (3600, "1 hour ago"),
-        (3 * 86400 + 5, "3 days ago"),
-        (400 * 86400, "1 year ago"),
-    ],
-)
-def test_relative_time_text(seconds, text):
-    assert ago(utcnow() - timedelta(seconds=seconds)) == text
 
 
 def test_cards_follow_renames_and_show_delete_only_to_the_author(

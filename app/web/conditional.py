@@ -2,11 +2,10 @@
 
 A view reads the rows a page shows (cheap, indexed), then asks
 :func:`render` for the response. The ETag is a digest of those values, the
-reader's state and the deployed templates; when the browser already holds
-that version it gets 304 Not Modified and nothing is rendered. The digest
-includes app.web.templating.render_version, so a deploy changes every tag. A write
-anywhere changes the values a page reads, so a stale page is never
-confirmed, on any node.
+reader's state and the render version (app.web.templating.render_version,
+so a deploy changes every tag). When the browser already holds that version
+it gets 304 Not Modified and nothing is rendered. A write anywhere changes
+the values a page reads, so a stale page is never confirmed, on any node.
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from flask import Flask, current_app, request, session
 from flask_wtf.csrf import generate_csrf
 
-from app.db_types import utcnow
 from app.web.login import reader
 
 
@@ -24,19 +23,6 @@ def iso_utc(value: datetime) -> str:
 def human_utc(value: datetime) -> str:
     """Readable fallback text shown until the browser localises the time."""
     return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
-
-
-_UNITS = (("year", 365 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
-
-
-def ago(value: datetime, now: datetime | None = None) -> str:
-    """Say "5 minutes ago": the text shown until the browser localises it."""
-    seconds = ((now or utcnow()) - value).total_seconds()
-    for unit, size in _UNITS:
-        if seconds >= size:
-            n = int(seconds // size)
-            return f"{n} {unit}{'' if n == 1 else 's'} ago"
-    return "just now"
 
 
 def render_version(app: Flask) -> str:
@@ -100,4 +86,3 @@ def init_app(app: Flask) -> None:
     app.add_template_global(nav_key, "nav_key")
     app.add_template_filter(iso_utc, "iso_utc")
     app.add_template_filter(human_utc, "human_utc")
-    app.add_template_filter(ago, "ago")
