@@ -52,9 +52,7 @@ def env_str(name: str, default: str | None = None) -> str | None:
 
 def env_list(name: str, default: str = "") -> list[str]:
     """A comma-separated value as a list, blanks dropped."""
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        value = default
+    value = env_str(name, default)
     return [item.strip() for item in value.split(",") if item.strip()]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from functools import cache
 
@@ -300,14 +300,13 @@ def record_activity(user_id: int, last_seen: datetime) -> None:
 
     Pages and the API both call this, so a busy user costs one write a minute.
     """
-    if not sessions.is_stale(last_seen):
+    threshold = sessions.stale_before()
+    if last_seen > threshold:
         return
-    now = utcnow()
-    threshold = now - timedelta(seconds=current_app.config["LAST_SEEN_INTERVAL"])
     # A conditional UPDATE, so concurrent requests write at most once.
     db.session.execute(
         sa.update(User)
         .where(User.id == user_id, User.last_seen <= threshold)
-        .values(last_seen=now)
+        .values(last_seen=utcnow())
     )
     db.session.commit()

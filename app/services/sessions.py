@@ -77,10 +77,9 @@ def resolve(token: str) -> tuple[User, LoginSession] | None:
     return user, record
 
 
-def is_stale(moment: datetime) -> bool:
-    """Whether ``moment`` is older than LAST_SEEN_INTERVAL (worth a write)."""
-    interval = timedelta(seconds=current_app.config["LAST_SEEN_INTERVAL"])
-    return moment <= utcnow() - interval
+def stale_before() -> datetime:
+    """Moments up to this are older than LAST_SEEN_INTERVAL (worth a write)."""
+    return utcnow() - timedelta(seconds=current_app.config["LAST_SEEN_INTERVAL"])
 
 
 def touch(record: LoginSession) -> None:
@@ -88,7 +87,7 @@ def touch(record: LoginSession) -> None:
 
     A login without remember-me stays alive while it is used.
     """
-    if not is_stale(record.last_used_at):
+    if record.last_used_at > stale_before():
         return
     now = utcnow()
     values: dict[str, datetime] = {"last_used_at": now}

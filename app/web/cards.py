@@ -11,24 +11,18 @@ own posts, is rendered around the card by the page's template.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, url_for
 from markupsafe import Markup
 
 from app.avatars import avatar_for
 from app.extensions import cache
 from app.services.posts import PostView
+from app.web.templating import fragment_key
 
 TEMPLATE = "main/_post.html"
 AVATAR_SIZE = 48
-
-
-def _author_digest(username: str, email: str) -> str:
-    """A digest of every author value a card shows (and of the script root)."""
-    shown = f"{username}\0{email}\0{request.script_root}"
-    return hashlib.blake2b(shown.encode(), digest_size=12).hexdigest()
 
 
 def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Markup]]:
@@ -39,15 +33,15 @@ def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Markup]]:
     author's part of the key is worked out once per page, and their links
     only when one of their cards must be rendered.
     """
-    version = current_app.config["WREN_RENDER_VERSION"]
+    # The author part also holds the render version and the script root.
     digests: dict[tuple[str, str], str] = {}
     keys = []
     for post in posts:
         author = (post.username, post.email)
         digest = digests.get(author)
         if digest is None:
-            digest = digests[author] = _author_digest(*author)
-        keys.append(f"card:{version}:{post.id}:{digest}")
+            digest = digests[author] = fragment_key("card author", *author)
+        keys.append(f"card:{post.id}:{digest}")
     found = cache.get_many(*keys) if keys else []
     missing: dict[str, str] = {}
     cards = []

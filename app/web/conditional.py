@@ -10,7 +10,6 @@ the values a page reads, so a stale page is never confirmed, on any node.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from flask import (
@@ -23,7 +22,7 @@ from flask import (
 from flask.wrappers import Response
 
 from app.web.login import reader
-from app.web.templating import csrf_secret
+from app.web.templating import csrf_secret, fragment_key
 
 
 def reader_state() -> tuple[Any, ...]:
@@ -35,11 +34,6 @@ def reader_state() -> tuple[Any, ...]:
     return (user.id, user.username, user.email, user.email_confirmed_at, csrf_secret())
 
 
-def etag_of(*parts: Any) -> str:
-    text = repr((current_app.config["WREN_RENDER_VERSION"], reader_state(), parts))
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-
 def render(parts: tuple[Any, ...], template: str, **context: Any) -> Response:
     """Render ``template``, or answer 304 if the browser has this version.
 
@@ -49,7 +43,7 @@ def render(parts: tuple[Any, ...], template: str, **context: Any) -> Response:
     if request.method != "GET" or "_flashes" in session:
         # Flashes are shown once: such a page is never the same again.
         return make_response(render_template(template, **context))
-    tag = etag_of(request.full_path, parts)
+    tag = fragment_key("etag", reader_state(), request.full_path, parts)
     if request.if_none_match.contains_weak(tag):
         response = current_app.response_class(status=304)
     else:

@@ -40,11 +40,16 @@ def api_token_account_limits() -> str:
     return _limit("RATELIMIT_API_TOKENS")
 
 
-def _form_key(kind: str, field: str) -> str:
-    # An empty key makes Flask-Limiter skip the limit; the form rejects an
-    # empty field anyway, and the per-client limit still counts the request.
-    value = (request.form.get(field) or "").strip().lower()
+def _named_key(kind: str, value: str | None) -> str:
+    # An empty key makes Flask-Limiter skip the limit; the form (or HTTP
+    # Basic) rejects an empty name anyway, and the per-client limit still
+    # counts the request.
+    value = (value or "").strip().lower()
     return f"{kind}:{value}" if value else ""
+
+
+def _form_key(kind: str, field: str) -> str:
+    return _named_key(kind, request.form.get(field))
 
 
 def account_key() -> str:
@@ -61,8 +66,7 @@ def basic_auth_account_key() -> str:
     auth = request.authorization
     if auth is None or auth.type != "basic":
         return ""
-    value = (auth.username or "").strip().lower()
-    return f"account:{value}" if value else ""
+    return _named_key("account", auth.username)
 
 
 def address_key() -> str:
