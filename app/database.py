@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 
@@ -48,3 +49,14 @@ def database_is_ready() -> bool:
     finally:
         db.session.remove()
     return True
+
+
+def insert_or_ignore(table: sa.Table) -> sa.Insert:
+    """An INSERT that skips rows breaking a unique constraint, in one statement.
+
+    Two requests at once (a double click, two tabs) then both succeed and
+    add one row; the result's ``rowcount`` says whether this one added it.
+    """
+    if db.engine.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()

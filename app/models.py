@@ -1,4 +1,6 @@
-"""Database models: users, posts, follows, login sessions and API tokens.
+"""Database models: users, posts, follows, login sessions, API tokens, and
+the conversation around posts (replies, mentions, tags, likes, edits,
+notifications).
 
 Users, posts, tokens and login sessions never reuse an id (AUTOINCREMENT on
 SQLite, sequences on PostgreSQL): a credential or link that names an id can
@@ -32,6 +34,8 @@ POST_MAX = 280
 ABOUT_MAX = 280
 USER_AGENT_MAX = 256
 IP_MAX = 64
+TAG_MAX = 64
+NOTIFICATION_KINDS = ("follow", "reply", "mention", "like")
 
 
 class CannotFollowSelf(ValueError):
@@ -163,18 +167,142 @@ class User(UserMixin, Model):
 
 class Post(Model):
     __tablename__ = "posts"
-    # Posts are listed newest first by id (ids grow with time), per author too.
-    __table_args__ = (sa.Index("ix_posts_user_id_id", "user_id", "id"), NO_ID_REUSE)
+    __table_args__ = (
+        # Posts are listed newest first by id (ids grow with time), per
+        # author too.
+        sa.Index("ix_posts_user_id_id", "user_id", "id"),
+        # A thread's replies, oldest first.
+        sa.Index("ix_posts_in_reply_to_id_id", "in_reply_to_id", "id"),
+        NO_ID_REUSE,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     body: Mapped[str] = mapped_column(sa.String(POST_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # Not a foreign key: a reply outlives the post it answers and then shows
+    # "a deleted post". Ids are never reused, so the id can never come to
+    # name another post.
+    in_reply_to_id: Mapped[int | None] = mapped_column()
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Kept in step by the statements that add or remove a reply or a like
+    # (app.services), so a card never counts rows.
+    reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    like_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     author: Mapped[User] = relationship(back_populates="posts", lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Post {self.id} by {self.user_id}>"
+
+
+# Hashtags and mentions are parsed once, when a post is written or edited.
+post_tags = sa.Table(
+    "post_tags",
+    db.metadata,
+    # Lower-cased, so #Wren and #wren are one tag. The primary key serves a
+    # tag's page, newest first.
+    sa.Column("tag", sa.String(TAG_MAX), primary_key=True),
+    sa.Column(
+        "post_id", sa.ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Index("ix_post_tags_post_id", "post_id"),
+)
+
+post_mentions = sa.Table(
+    "post_mentions",
+    db.metadata,
+    sa.Column(
+        "post_id", sa.ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Index("ix_post_mentions_user_id_post_id", "user_id", "post_id"),
+)
+
+
+class Like(Model):
+    __tablename__ = "likes"
+    __table_args__ = (
+        # One like per person and post, enforced by the database: two
+        # clicks at once insert one row. Also serves "did I like these".
+        sa.UniqueConstraint("user_id", "post_id"),
+        # "Liked by", newest first.
+        sa.Index("ix_likes_post_id_id", "post_id", "id"),
+        NO_ID_REUSE,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PostVersion(Model):
+    """An earlier text of an edited post, kept for its history page."""
+
+    __tablename__ = "post_versions"
+    __table_args__ = (sa.Index("ix_post_versions_post_id_id", "post_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(sa.String(POST_MAX))
+    # When this text was first shown (the post's time, or an earlier edit's).
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Notification(Model):
+    """Something another person did that concerns the recipient."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        sa.Index("ix_notifications_recipient_id_id", "recipient_id", "id"),
+        # The unread badge counts only unread rows, from this index alone.
+        sa.Index(
+            "ix_notifications_unread",
+            "recipient_id",
+            sqlite_where=sa.text("NOT read"),
+            postgresql_where=sa.text("NOT read"),
+        ),
+        # One notification per (kind, actor, post): the database refuses a
+        # second, so a double click or a post naming someone twice adds one.
+        sa.Index(
+            "uq_notifications_post",
+            "recipient_id",
+            "kind",
+            "actor_id",
+            "post_id",
+            unique=True,
+            sqlite_where=sa.text("post_id IS NOT NULL"),
+            postgresql_where=sa.text("post_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_notifications_no_post",
+            "recipient_id",
+            "kind",
+            "actor_id",
+            unique=True,
+            sqlite_where=sa.text("post_id IS NULL"),
+            postgresql_where=sa.text("post_id IS NULL"),
+        ),
+        sa.Index("ix_notifications_actor_id", "actor_id"),
+        sa.Index("ix_notifications_post_id", "post_id"),
+        NO_ID_REUSE,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE")
+    )
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    post_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("posts.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class ApiToken(Model):

@@ -26,6 +26,14 @@ OPERATIONS = {
     ("get", "/api/posts/{post_id}"),
     ("delete", "/api/posts/{post_id}"),
     ("get", "/api/feed"),
+    ("patch", "/api/posts/{post_id}"),
+    ("get", "/api/posts/{post_id}/replies"),
+    ("get", "/api/posts/{post_id}/likes"),
+    ("put", "/api/posts/{post_id}/like"),
+    ("delete", "/api/posts/{post_id}/like"),
+    ("get", "/api/tags/{tag}/posts"),
+    ("get", "/api/notifications"),
+    ("post", "/api/notifications/read"),
 }
 PUBLIC = {("post", "/api/users")}
 BASIC = {("post", "/api/tokens")}
@@ -227,9 +235,16 @@ def test_vendor_script_pins_versions_and_uses_npm_pack():
 def test_id_path_parameters_document_their_range(spec):
     for (_method, path), op in _operations(spec).items():
         for parameter in op["parameters"]:
-            if parameter["in"] != "path":
+            if parameter["in"] != "path" or parameter["name"] == "tag":
                 continue
             assert parameter["name"] in {"user_id", "post_id"}, path
             schema = parameter["schema"]
             assert (schema["minimum"], schema["maximum"]) == (1, 2**31 - 1), path
             assert schema["examples"], path
+
+
+def test_the_tag_path_parameter_documents_its_length(spec):
+    parameter = _operations(spec)[("get", "/api/tags/{tag}/posts")]["parameters"][0]
+    assert parameter["name"] == "tag"
+    schema = parameter["schema"]
+    assert (schema["minLength"], schema["maxLength"]) == (1, 64)

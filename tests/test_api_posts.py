@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import sqlalchemy as sa
 
@@ -11,7 +13,19 @@ from app.services import social
 from tests.api_helpers import bearer, obtain_token
 from tests.factories import PostFactory
 
-POST_KEYS = {"id", "body", "created_at", "author"}
+POST_KEYS = {
+    "id",
+    "body",
+    "created_at",
+    "author",
+    "in_reply_to",
+    "reply_count",
+    "like_count",
+    "liked",
+    "edited_at",
+    "mentions",
+    "tags",
+}
 
 
 @pytest.fixture
@@ -201,6 +215,7 @@ def test_reading_posts_requires_a_token(client, app, user, path):
 def test_post_pages_match_the_documented_schema(make_app, provider):
     """Pages are built without marshmallow; they must equal its dump exactly."""
     from app.api.schemas import PostOut
+    from app.services import likes, posts
     from tests.factories import UserFactory
 
     app = make_app(AVATAR_PROVIDER=provider)
@@ -209,17 +224,45 @@ def test_post_pages_match_the_documented_schema(make_app, provider):
         mary = UserFactory(username="mary", email="Mary.Upper@example.com")
         social.follow(john, mary)
         for n in range(4):
-            PostFactory(author=mary if n % 2 else john, body=f"post <{n}> & more")
-        mary_id = mary.id
+            author = mary if n % 2 else john
+            posts.publish(author, f"post <{n}> & more, @john @mary #Tag{n % 2} #wren")
+        first = db.session.scalar(sa.select(Post).order_by(Post.id))
+        posts.publish(mary, "a reply", in_reply_to=first.id)
+        posts.edit(first, john, "edited, @mary #wren")
+        likes.like(john, first.id)
+        mary_id, first_id = mary.id, first.id
     client = app.test_client()
     headers = bearer(obtain_token(client, "john"))
+    seen = set()
     for path in ("/api/feed?limit=3", "/api/posts", f"/api/users/{mary_id}/posts"):
         page = client.get(path, headers=headers).get_json()
         assert page["items"], path
         with app.test_request_context(path):
             for item in page["items"]:
                 post = db.session.get(Post, item["id"])
-                assert item == PostOut().dump(post), path
+                shown = SimpleNamespace(
+                    id=post.id,
+                    body=post.body,
+                    created_at=post.created_at,
+                    author=post.author,
+                    in_reply_to=post.in_reply_to_id,
+                    reply_count=post.reply_count,
+                    like_count=post.like_count,
+                    liked=post.id == first_id,
+                    edited_at=post.edited_at,
+                    mentions=sorted(
+                        name for name in ("john", "mary") if f"@{name}" in post.body
+                    ),
+                    tags=sorted(
+                        tag
+                        for tag in ("tag0", "tag1", "wren")
+                        if f"#{tag}" in post.body.lower()
+                    ),
+                )
+                assert item == PostOut().dump(shown), path
+                seen.update(key for key, value in item.items() if value)
+    # Every field was seen with a value, so the comparison covered it.
+    assert seen == POST_KEYS
     assert (
         len(client.get("/api/feed?limit=3", headers=headers).get_json()["items"]) == 3
     )

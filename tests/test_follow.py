@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Post, User, follows
-from app.services import posts, social
+from app.services import social, timelines
 from tests.test_posts import add_post, post_ids
 
 
@@ -67,7 +67,7 @@ def test_classic_follow_scenario_feeds(app, client, auth, classic):
     # The service the API uses gives the same answer.
     with app.app_context():
         john = db.session.scalar(sa.select(User).where(User.username == "john"))
-        page = posts.feed_page(john, None, 25)
+        page = timelines.feed_page(john, None, 25)
         assert [p.username for p in page.items] == expected["john"]
 
 

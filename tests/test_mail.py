@@ -99,11 +99,11 @@ def test_default_backends(app_env, monkeypatch):
 
 
 def test_mail_has_text_and_html_bodies_with_escaped_names(app, make_user):
-    from app.services import notifications
+    from app.services import mail
 
     user = make_user("john")
     with app.test_request_context():
-        message = notifications.build_email(
+        message = mail.build_email(
             "x@example.com",
             "Test",
             "email_change_notice",

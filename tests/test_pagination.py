@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Post, User
 from app.pagination import parse_cursor
-from app.services import posts
+from app.services import timelines
 from tests.test_posts import add_post, post_ids
 
 NEXT_LINK = re.compile(r'<a[^>]*rel="next"\s+href="([^"]+)"[^>]*>\s*Older posts')
@@ -158,10 +158,10 @@ def test_post_pages_report_the_next_cursor(app, user, kind):
 
         def page(before, limit):
             if kind == "explore":
-                return posts.explore_page(before, limit)
+                return timelines.explore_page(before, limit)
             if kind == "user":
-                return posts.user_posts_page(john, before, limit)
-            return posts.feed_page(john, before, limit)
+                return timelines.user_posts_page(john, before, limit)
+            return timelines.feed_page(john, before, limit)
 
         first = page(None, 2)
         assert [p.id for p in first.items] == [ids[4], ids[3]]

@@ -188,8 +188,8 @@ def test_only_the_author_sees_a_delete_button(app, client, auth, user, make_user
     theirs = add_post(app, "susan", "theirs")
     auth.login(user)
     page = client.get("/explore").get_data(as_text=True)
-    assert f'action="/post/{mine}/delete"' in page
-    assert f'action="/post/{theirs}/delete"' not in page
+    assert f'href="/post/{mine}/delete?next=/explore"' in page
+    assert f"/post/{theirs}/delete" not in page
 
 
 def test_delete_by_someone_else_is_forbidden(app, client, auth, make_user):
@@ -223,11 +223,25 @@ def test_delete_without_csrf_token_is_refused(app, client, auth, user):
     assert all_bodies(app) == ["still here"]
 
 
-def test_delete_is_post_only(app, client, auth, user):
+def test_a_get_asks_to_confirm_and_deletes_nothing(app, client, auth, user):
     post_id = add_post(app, "john", "still here")
     auth.login(user)
-    assert client.get(f"/post/{post_id}/delete").status_code == 405
+    response = client.get(f"/post/{post_id}/delete?next=/explore")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Delete this post?" in page
+    assert f'action="/post/{post_id}/delete"' in page
+    assert 'name="next" value="/explore"' in page
     assert all_bodies(app) == ["still here"]
+
+
+def test_only_the_author_is_asked_to_confirm(app, client, auth, make_user):
+    make_user("susan")
+    mallory = make_user("mallory")
+    post_id = add_post(app, "susan", "susan's post")
+    auth.login(mallory)
+    assert client.get(f"/post/{post_id}/delete").status_code == 403
+    assert client.get("/post/999/delete").status_code == 404
 
 
 def test_deleting_a_user_removes_their_posts(app, make_user):
@@ -261,8 +275,7 @@ def test_cards_follow_renames_and_show_delete_only_to_the_author(
 
     auth.login("susan")
     own = card(client.get("/explore?before=999999").get_data(as_text=True))
-    assert f'action="/post/{post_id}/delete"' in own
-    assert 'name="next" value="/explore?before=999999"' in own
+    assert f'href="/post/{post_id}/delete?next=/explore?before%3D999999"' in own
 
     with app.app_context():
         susan = db.session.scalar(sa.select(User).where(User.username == "susan"))

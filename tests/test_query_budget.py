@@ -1,9 +1,10 @@
 """A page runs a fixed, small number of SQL statements, whatever it shows.
 
 Budget: at most 6 statements per page, and the same number for 25 posts from
-25 authors as for one post. Today: feed and explore 2 (the logged-in user, the
-page's posts with their authors), follower lists 3, a profile 5 (plus the
-profile's user, its three counts in one statement, the follow state).
+25 authors as for one post. Today: feed, explore and a tag 3 (the logged-in
+user, the unread notification count, the page's posts with their authors,
+mentions, tags, counts and "liked by me"), follower lists 4, a profile 5, a
+thread 5 (the post, the chain above it, its replies), notifications 5.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Post, User
-from app.services import social
+from app.services import likes, posts, social
 from tests.statements import count_statements
 from tests.test_posts import post_ids
 
@@ -28,20 +29,30 @@ def app(make_app):
 
 def build_world(app, authors: int, prefix: str = "author") -> None:
     """``viewer`` follows ``authors`` new users and is followed by them; each
-    posted once, and ``star`` posted once more per new user."""
+    posted once, a reply to star's first post that mentions the viewer and
+    star, tags it and is liked by the viewer (a notification each), and
+    ``star`` posted once more per new user."""
     with app.app_context():
         viewer = db.session.scalar(sa.select(User).where(User.username == "viewer"))
         star = db.session.scalar(sa.select(User).where(User.username == "star"))
+        root = db.session.scalar(
+            sa.select(Post).where(Post.user_id == star.id).order_by(Post.id)
+        ) or posts.publish(star, "the first post #world")
         new = []
         for i in range(authors):
             author = User(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com")
             author.password_hash = viewer.password_hash
             new.append(author)
             db.session.add(author)
-            db.session.add(Post(author=author, body=f"post by {prefix}{i}"))
-            db.session.add(Post(author=star, body=f"star post {prefix}{i}"))
         db.session.commit()
         for author in new:
+            reply = posts.publish(
+                author,
+                f"post by {author.username} @viewer @star #world",
+                in_reply_to=root.id,
+            )
+            likes.like(viewer, reply.id)
+            posts.publish(star, f"star post {author.username} #world")
             social.follow(viewer, author)
             social.follow(author, viewer)
 
@@ -52,6 +63,9 @@ PAGES = [
     "/user/star",
     "/user/viewer/followers",
     "/user/viewer/following",
+    "/tag/world",
+    "/post/1",
+    "/notifications",
 ]
 
 

@@ -15,11 +15,12 @@ from flask.blueprints import BlueprintSetupState
 from app.api.schemas import MAX_ID, MAX_PAGE_SIZE
 from app.avatars import avatar_for
 from app.extensions import db
-from app.models import Post, User
+from app.models import TAG_MAX, Post, User
 from app.pagination import Page, parse_cursor
-from app.services import posts
+from app.services import posts, timelines
 from app.services.errors import DomainError
-from app.services.posts import PostView
+from app.services.notifications import NotificationView
+from app.services.timelines import PostView
 from app.web.templating import iso_utc
 
 bp = APIBlueprint("api", __name__)
@@ -47,7 +48,15 @@ TAGS = [
     {"name": "Tokens", "description": "Obtain and revoke bearer tokens."},
     {"name": "Users", "description": "Accounts, profiles and who follows whom."},
     {"name": "Me", "description": "The account that owns the token."},
-    {"name": "Posts", "description": "Writing and reading posts."},
+    {"name": "Posts", "description": "Writing, editing and reading posts."},
+    {
+        "name": "Conversation",
+        "description": "Replies, likes and tags around posts.",
+    },
+    {
+        "name": "Notifications",
+        "description": "Follows, replies, mentions and likes by other people.",
+    },
 ]
 
 # Answered by require_json_body (and werkzeug, for 413) before any view runs.
@@ -86,18 +95,34 @@ PATH_IDS = {
 }
 
 
+TAG_PARAMETER = {
+    "description": "A hashtag without the #, in any case.",
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": TAG_MAX,
+        "examples": ["birds"],
+    },
+}
+
+
 def document_path_ids(spec: dict[str, Any]) -> dict[str, Any]:
-    """Give the id path parameters their real range and an example.
+    """Give the path parameters their real range and an example.
 
     APIFlask documents ``<int:...>`` parameters as bare integers; the ids are
-    positive and fit PostgreSQL's INTEGER.
+    positive and fit PostgreSQL's INTEGER. A tag is 1 to 64 characters.
     """
     for path, item in spec.get("paths", {}).items():
         if not path.startswith("/api/"):
             continue
         for operation in item.values():
             for parameter in operation.get("parameters", []):
-                if parameter.get("in") != "path" or parameter["name"] not in PATH_IDS:
+                if parameter.get("in") != "path":
+                    continue
+                if parameter["name"] == "tag":
+                    parameter.update(TAG_PARAMETER)
+                    continue
+                if parameter["name"] not in PATH_IDS:
                     continue
                 description, example = PATH_IDS[parameter["name"]]
                 parameter["description"] = description
@@ -190,6 +215,13 @@ def get_post_or_404(post_id: int) -> Post:
     return post
 
 
+def get_post_view_or_404(post_id: int, viewer_id: int) -> PostView:
+    view = timelines.view(post_id, viewer_id) if _in_range(post_id) else None
+    if view is None:
+        abort(404, "There is no post with that id.")
+    return view
+
+
 def page_args(query_data: dict[str, Any]) -> tuple[int | None, int]:
     """The cursor (already validated by the schema) and page size of a request."""
     limit = query_data.get("limit") or min(
@@ -198,25 +230,60 @@ def page_args(query_data: dict[str, Any]) -> tuple[int | None, int]:
     return parse_cursor(query_data.get("cursor")), limit
 
 
-def post_page_response(page: Page[PostView]) -> Response:
-    """A page of posts as JSON, in exactly the shape of ``PostPageOut``.
+def post_json(post: PostView) -> dict[str, Any]:
+    """A post in exactly the shape of ``PostOut``.
 
-    Built directly, not dumped through the schema: marshmallow took a quarter
-    of /api/feed's time. Views still declare ``@bp.output(PostPageOut)`` for
-    the OpenAPI document (APIFlask passes a Response through untouched), and
-    a test holds this shape to the schema's.
+    Built directly, not dumped through the schema: marshmallow took a
+    quarter of /api/feed's time. Views still declare ``@bp.output`` for the
+    OpenAPI document (APIFlask passes a Response through untouched), and a
+    test holds this shape to the schema's.
     """
+    return {
+        "id": post.id,
+        "body": post.body,
+        "created_at": iso_utc(post.created_at),
+        "author": {
+            "id": post.user_id,
+            "username": post.username,
+            "avatar_url": avatar_for(post.email),
+        },
+        "in_reply_to": post.in_reply_to_id,
+        "reply_count": post.reply_count,
+        "like_count": post.like_count,
+        "liked": post.liked,
+        "edited_at": None if post.edited_at is None else iso_utc(post.edited_at),
+        "mentions": list(post.mentions),
+        "tags": list(post.tags),
+    }
+
+
+def post_response(post: PostView, status: int = 200) -> Response:
+    response = jsonify(post_json(post))
+    response.status_code = status
+    return response
+
+
+def post_page_response(page: Page[PostView]) -> Response:
+    """A page of posts as JSON, in exactly the shape of ``PostPageOut``."""
+    items = [post_json(post) for post in page.items]
+    return jsonify(items=items, next_cursor=page.next_cursor)
+
+
+def notification_page_response(page: Page[NotificationView]) -> Response:
+    """A page of notifications in exactly the shape of ``NotificationPageOut``."""
     items = [
         {
-            "id": post.id,
-            "body": post.body,
-            "created_at": iso_utc(post.created_at),
-            "author": {
-                "id": post.user_id,
-                "username": post.username,
-                "avatar_url": avatar_for(post.email),
+            "id": item.id,
+            "kind": item.kind,
+            "created_at": iso_utc(item.created_at),
+            "read": item.read,
+            "actor": {
+                "id": item.actor_id,
+                "username": item.actor_username,
+                "avatar_url": avatar_for(item.actor_email),
             },
+            "post": None if item.post is None else post_json(item.post),
         }
-        for post in page.items
+        for item in page.items
     ]
     return jsonify(items=items, next_cursor=page.next_cursor)

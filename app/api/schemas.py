@@ -13,11 +13,18 @@ from datetime import datetime
 from typing import Any
 
 from apiflask import Schema, fields
-from apiflask.validators import Length, Range
+from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError
 
 from app import validation
-from app.models import ABOUT_MAX, EMAIL_MAX, POST_MAX, USERNAME_MAX, User
+from app.models import (
+    ABOUT_MAX,
+    EMAIL_MAX,
+    NOTIFICATION_KINDS,
+    POST_MAX,
+    USERNAME_MAX,
+    User,
+)
 from app.pagination import parse_cursor
 from app.services.social import UserCounts
 from app.web.templating import iso_utc
@@ -176,17 +183,43 @@ class MeUpdateIn(Schema):
     )
 
 
-class PostIn(Schema):
-    body = Cleaned(
+def _post_body() -> Cleaned:
+    return Cleaned(
         validation.clean_post_body,
         multiline=True,
         required=True,
         metadata={
-            "description": "1 to 280 characters after trimming; newlines allowed.",
+            "description": "1 to 280 characters after trimming; newlines "
+            "allowed. `@username` mentions an existing user, `#tag` tags the "
+            "post, and http(s) URLs become links.",
             "minLength": 1,
             "maxLength": POST_MAX,
             "examples": ["Hello, Wren!"],
         },
+    )
+
+
+class PostIn(Schema):
+    body = _post_body()
+    in_reply_to = fields.Integer(
+        allow_none=True,
+        validate=Range(1, MAX_ID),
+        metadata={
+            "description": "The id of the post this one answers (404 if it "
+            "does not exist).",
+            "examples": [41],
+        },
+    )
+
+
+class PostUpdateIn(Schema):
+    body = _post_body()
+
+
+class NotificationQueryIn(PageQueryIn):
+    unread = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only unread notifications."},
     )
 
 
@@ -216,6 +249,34 @@ class PostOut(Schema):
     body = fields.String(required=True, metadata={"examples": ["Hello, Wren!"]})
     created_at = UTCDateTime(required=True, metadata=TIME_META)
     author = fields.Nested(AuthorOut, required=True)
+    in_reply_to = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The id of the post this one answers (which may "
+            "since have been deleted), or null."
+        },
+    )
+    reply_count = fields.Integer(required=True, metadata={"examples": [2]})
+    like_count = fields.Integer(required=True, metadata={"examples": [5]})
+    liked = fields.Boolean(
+        required=True, metadata={"description": "Whether you have liked it."}
+    )
+    edited_at = UTCDateTime(
+        required=True,
+        allow_none=True,
+        metadata={"description": "When it was last edited (ISO 8601, UTC), or null."},
+    )
+    mentions = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Usernames of the users it mentions."},
+    )
+    tags = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Its hashtags, lower case, without the #."},
+    )
 
 
 class UserOut(Schema):
@@ -258,6 +319,35 @@ class UserItemOut(UserOut):
     """A user in a page; the same fields as UserOut."""
 
 
+class NotificationPostOut(PostOut):
+    """The post a notification is about; the same fields as PostOut."""
+
+
+class ActorOut(AuthorOut):
+    """Who did what a notification tells; the same fields as AuthorOut."""
+
+
+class NotificationOut(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(
+        required=True,
+        validate=OneOf(NOTIFICATION_KINDS),
+        metadata={"enum": list(NOTIFICATION_KINDS)},
+    )
+    created_at = UTCDateTime(required=True, metadata=TIME_META)
+    read = fields.Boolean(required=True)
+    actor = fields.Nested(ActorOut, required=True)
+    post = fields.Nested(
+        NotificationPostOut,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The reply, the post that mentions you or the post "
+            "that was liked; null for a follow."
+        },
+    )
+
+
 NEXT_CURSOR_META = {
     "description": "Pass as `?cursor=` to get the next page; null on the last page."
 }
@@ -265,6 +355,13 @@ NEXT_CURSOR_META = {
 
 class PostPageOut(Schema):
     items = fields.List(fields.Nested(PostItemOut), required=True)
+    next_cursor = fields.String(
+        required=True, allow_none=True, metadata=NEXT_CURSOR_META
+    )
+
+
+class NotificationPageOut(Schema):
+    items = fields.List(fields.Nested(NotificationOut), required=True)
     next_cursor = fields.String(
         required=True, allow_none=True, metadata=NEXT_CURSOR_META
     )

@@ -31,7 +31,7 @@ from app.api.tokens import BEARER_CHALLENGE
 from app.extensions import limiter
 from app.models import User
 from app.pagination import Page
-from app.services import accounts, posts, social
+from app.services import accounts, social, timelines
 from app.services.errors import DomainError
 from app.web.ratelimits import register_limits
 
@@ -124,7 +124,9 @@ def get_user(user_id: int) -> UserCard:
 def get_user_posts(user_id: int, query_data: dict[str, Any]) -> ResponseReturnValue:
     """List a user's posts, newest first."""
     user = get_user_or_404(user_id)
-    page = posts.user_posts_page(user, *page_args(query_data))
+    page = timelines.user_posts_page(
+        user, *page_args(query_data), viewer_id=current_user().id
+    )
     return post_page_response(page)
 
 

@@ -1,4 +1,5 @@
 from app.main import (
+    conversation,  # noqa: F401  (registers threads, likes, tags, notifications)
     profile,  # noqa: F401  (registers the profile views on bp)
     settings,  # noqa: F401  (registers the settings views on bp)
 )

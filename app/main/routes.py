@@ -21,8 +21,7 @@ from app.extensions import login_manager
 from app.main.forms import PostForm
 from app.models import POST_MAX, User
 from app.pagination import Page, parse_cursor
-from app.services import DomainError, accounts, posts, social
-from app.services.errors import Forbidden
+from app.services import DomainError, accounts, posts, social, timelines
 from app.web import conditional
 from app.web.login import reader
 from app.web.security import safe_next
@@ -49,6 +48,12 @@ def user_or_404(username: str) -> User:
     return user
 
 
+def viewer_id() -> int | None:
+    """The logged-in reader's id, or None."""
+    user = reader()
+    return user.id if user else None
+
+
 def back_to(default: str) -> ResponseReturnValue:
     return redirect(safe_next(request.form.get("next")) or default)
 
@@ -72,9 +77,9 @@ def index() -> ResponseReturnValue:
                 flash("Your post is live.", "success")
                 return redirect(url_for("main.index"))
         draft, errors = form.body.data or "", list(form.body.errors)
-    page = posts.feed_page(current_user, before_arg(), page_size())
+    page = timelines.feed_page(current_user, before_arg(), page_size())
     return conditional.render(
-        (posts.page_version(page), draft, errors),
+        (timelines.page_version(page), draft, errors),
         "main/home.html",
         page=page,
         draft=draft,
@@ -85,23 +90,10 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/explore")
 def explore() -> ResponseReturnValue:
-    page = posts.explore_page(before_arg(), page_size())
-    return conditional.render(posts.page_version(page), "main/explore.html", page=page)
-
-
-# max: ids are 32-bit on PostgreSQL, where a larger one is an error, not a 404.
-@bp.post("/post/<int(max=2147483647):post_id>/delete")
-@login_required
-def delete_post(post_id: int) -> ResponseReturnValue:
-    post = posts.get(post_id)
-    if post is None:
-        abort(404, "That post does not exist (any more).")
-    try:
-        posts.delete(post, current_user)
-    except Forbidden as exc:
-        abort(403, str(exc))
-    flash("Your post has been deleted.", "success")
-    return back_to(url_for("main.user_profile", username=current_user.username))
+    page = timelines.explore_page(before_arg(), page_size(), viewer_id())
+    return conditional.render(
+        timelines.page_version(page), "main/explore.html", page=page
+    )
 
 
 @bp.post("/follow/<username>")
@@ -149,11 +141,11 @@ def following(username: str) -> ResponseReturnValue:
 
 def profile_page(username: str) -> tuple[social.Profile, Page[Any]]:
     """A profile and one page of its posts, or 404."""
-    viewer = reader()
-    found = social.profile(username, viewer.id if viewer else None)
+    found = social.profile(username, viewer_id())
     if found is None:
         abort(404, f"There is no user called {username}.")
-    return found, posts.user_posts_page(found.user, before_arg(), page_size())
+    page = timelines.user_posts_page(found.user, before_arg(), page_size(), viewer_id())
+    return found, page
 
 
 def profile_version(found: social.Profile, page: Page[Any]) -> tuple[Any, ...]:
@@ -168,5 +160,5 @@ def profile_version(found: social.Profile, page: Page[Any]) -> tuple[Any, ...]:
         user.last_seen,
         found.counts,
         found.viewer_follows,
-        posts.page_version(page),
+        timelines.page_version(page),
     )

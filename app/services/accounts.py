@@ -13,8 +13,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app import validation
 from app.db_types import utcnow
 from app.extensions import db
-from app.models import Post, User, follows
-from app.services import api_tokens, notifications, sessions, tokens
+from app.models import Like, Post, User, follows, table_of
+from app.services import api_tokens, mail, sessions, tokens
 from app.services.errors import DomainError, checked
 
 USERNAME_TAKEN = "That username is taken. Please choose another."
@@ -79,7 +79,7 @@ def register(username: str, email: str, password: str) -> User | None:
     )
     existing = find_by_email(email)
     if existing is not None:
-        notifications.send_account_exists(existing)
+        mail.send_account_exists(existing)
         return None
 
     user = User(username=username, email=email, password_hash=password_hash)
@@ -93,10 +93,10 @@ def register(username: str, email: str, password: str) -> User | None:
             raise DomainError(USERNAME_TAKEN, "username") from None
         existing = find_by_email(email)
         if existing is not None:
-            notifications.send_account_exists(existing)
+            mail.send_account_exists(existing)
             return None
         raise
-    notifications.send_confirmation(user)
+    mail.send_confirmation(user)
     return user
 
 
@@ -169,7 +169,7 @@ def _apply_email_change(user: User, email: str) -> Confirmed:
         raise tokens.InvalidToken(
             "That address now belongs to another account."
         ) from None
-    notifications.send_email_changed(user, old_email)
+    mail.send_email_changed(user, old_email)
     return Confirmed.EMAIL_CHANGED
 
 
@@ -177,7 +177,7 @@ def resend_confirmation(user: User) -> bool:
     """Mail a new confirmation link; False when there is nothing to confirm."""
     if user.email_confirmed:
         return False
-    notifications.send_confirmation(user)
+    mail.send_confirmation(user)
     return True
 
 
@@ -190,13 +190,13 @@ def request_password_reset(email: str) -> None:
     try:
         email = validation.clean_email(email)
     except ValueError:
-        notifications.build_dummy_reset("nobody@example.invalid")
+        mail.build_dummy_reset("nobody@example.invalid")
         return
     user = find_by_email(email)
     if user is None:
-        notifications.build_dummy_reset(email)
+        mail.build_dummy_reset(email)
         return
-    notifications.send_password_reset(user)
+    mail.send_password_reset(user)
 
 
 def check_reset_token(token: str) -> User:
@@ -224,7 +224,7 @@ def reset_password(token: str, password: str) -> User:
         user.email_confirmed_at = utcnow()
     _end_sessions(user)
     db.session.commit()
-    notifications.send_password_changed(user)
+    mail.send_password_changed(user)
     return user
 
 
@@ -245,7 +245,7 @@ def change_password(user: User, current_password: str, password: str) -> User:
     user.set_password(password)
     _end_sessions(user)
     db.session.commit()
-    notifications.send_password_changed(user)
+    mail.send_password_changed(user)
     return user
 
 
@@ -262,16 +262,17 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
     if new_email == user.email:
         raise DomainError(SAME_EMAIL, "email")
     if find_by_email(new_email) is not None:
-        notifications.send_address_in_use(new_email)
+        mail.send_address_in_use(new_email)
     else:
-        notifications.send_confirmation(user, new_email)
-    notifications.send_email_change_notice(user, new_email)
+        mail.send_confirmation(user, new_email)
+    mail.send_email_change_notice(user, new_email)
 
 
 def delete_account(user: User, password: str) -> None:
     """Delete the user with their posts, follows and API tokens."""
     if not user.check_password(password or ""):
         raise DomainError(WRONG_PASSWORD, "password")
+    _uncount_likes_and_replies(user)
     # Explicit deletes: SQLite only cascades with foreign keys switched on.
     db.session.execute(
         sa.delete(follows).where(
@@ -282,6 +283,35 @@ def delete_account(user: User, password: str) -> None:
     _end_sessions(user)
     db.session.execute(sa.delete(User).where(User.id == user.id))
     db.session.commit()
+
+
+def _uncount_likes_and_replies(user: User) -> None:
+    """Take the user's likes and replies off other people's post counters
+    before the rows go with the account."""
+    posts, likes = table_of(Post), table_of(Like)
+    db.session.execute(
+        sa.update(posts)
+        .where(
+            posts.c.id.in_(sa.select(likes.c.post_id).where(likes.c.user_id == user.id))
+        )
+        .values(like_count=posts.c.like_count - 1)
+    )
+    replies = posts.alias("replies")
+    db.session.execute(
+        sa.update(posts)
+        .where(
+            posts.c.user_id != user.id,
+            posts.c.id.in_(
+                sa.select(replies.c.in_reply_to_id).where(replies.c.user_id == user.id)
+            ),
+        )
+        .values(
+            reply_count=posts.c.reply_count
+            - sa.select(sa.func.count())
+            .where(replies.c.in_reply_to_id == posts.c.id, replies.c.user_id == user.id)
+            .scalar_subquery()
+        )
+    )
 
 
 def _end_sessions(user: User) -> None:

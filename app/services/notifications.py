@@ -1,126 +1,151 @@
-"""Mail sent to users. Bodies come from templates/email/<name>.txt and .html.
+"""Notifications: follows, replies, mentions and likes by other people.
 
-The backend is flask-mailman's, chosen by MAIL_BACKEND (console, file, smtp,
-locmem). Templates link with ``external_url(endpoint, ...)``, which builds on
-PUBLIC_URL and never on the Host header of the request that sent the mail.
+One row per (recipient, kind, actor, post), enforced by unique indexes and
+written with INSERT … ON CONFLICT DO NOTHING, so a double click, two tabs or
+a post that names someone twice still make one notification. Nobody is
+notified of their own actions. The callers write these in their own
+transaction: the notification exists exactly when the action does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from flask import current_app, render_template
-from flask_mailman import EmailMultiAlternatives
+import sqlalchemy as sa
 
-from app.models import User
-from app.web.security import external_url
+from app.database import insert_or_ignore
+from app.db_types import utcnow
+from app.extensions import db
+from app.models import Notification, User, table_of
+from app.pagination import Page, page_of
+from app.services import timelines
+from app.services.timelines import PostView
+
+_NOTIFICATIONS = table_of(Notification)
+_USERS = table_of(User)
 
 
-def build_email(
-    to: str, subject: str, template: str, **context: Any
-) -> EmailMultiAlternatives:
-    context = {"external_url": external_url, **context}
-    text = render_template(f"email/{template}.txt", **context)
-    html = render_template(f"email/{template}.html", **context)
-    message = EmailMultiAlternatives(
-        subject=f"[Wren] {subject}",
-        body=text,
-        from_email=current_app.config["MAIL_DEFAULT_SENDER"],
-        to=[to],
+def notify(
+    kind: str, actor_id: int, recipients: Iterable[int], post_id: int | None = None
+) -> None:
+    """Tell each of ``recipients`` that ``actor_id`` did ``kind``; no commit."""
+    now = utcnow()
+    rows = [
+        {
+            "recipient_id": recipient,
+            "actor_id": actor_id,
+            "kind": kind,
+            "post_id": post_id,
+            "created_at": now,
+            "read": False,
+        }
+        for recipient in dict.fromkeys(recipients)
+        if recipient != actor_id
+    ]
+    if rows:
+        db.session.execute(insert_or_ignore(_NOTIFICATIONS), rows)
+
+
+def withdraw(
+    kind: str,
+    actor_id: int,
+    post_id: int | None = None,
+    recipients: Iterable[int] | None = None,
+) -> None:
+    """Take back unread notifications of ``kind`` by ``actor_id`` (an unlike,
+    an unfollow, a mention edited out); read ones stay. No commit."""
+    statement = sa.delete(_NOTIFICATIONS).where(
+        _NOTIFICATIONS.c.kind == kind,
+        _NOTIFICATIONS.c.actor_id == actor_id,
+        sa.not_(_NOTIFICATIONS.c.read),
     )
-    message.attach_alternative(html, "text/html")
-    return message
+    if post_id is None:
+        statement = statement.where(_NOTIFICATIONS.c.post_id.is_(None))
+    else:
+        statement = statement.where(_NOTIFICATIONS.c.post_id == post_id)
+    if recipients is not None:
+        statement = statement.where(_NOTIFICATIONS.c.recipient_id.in_(list(recipients)))
+    db.session.execute(statement)
 
 
-def send_email(to: str, subject: str, template: str, **context: Any) -> bool:
-    """Send one message; a mail server that is down is logged, not raised.
-
-    The action that asked for the mail has happened by then, and an error
-    page would tell a reset form's user that the address has an account.
-    """
-    message = build_email(to, subject, template, **context)
-    try:
-        message.send()
-    except OSError:  # smtplib.SMTPException is an OSError
-        current_app.logger.exception("Could not send %r mail", template)
-        return False
-    return True
+_UNREAD = sa.select(sa.func.count()).where(
+    _NOTIFICATIONS.c.recipient_id == sa.bindparam("user_id", type_=sa.Integer),
+    sa.not_(_NOTIFICATIONS.c.read),
+)
 
 
-def send_confirmation(user: User, email: str | None = None) -> None:
-    """Mail a confirmation link for ``email`` (default: the current address)."""
-    from app.services import tokens
+def unread_count(user_id: int) -> int:
+    """The badge: one count over the partial index of unread rows."""
+    return db.session.scalar(_UNREAD, {"user_id": user_id}) or 0
 
-    email = email or user.email
-    token = tokens.make_confirm_token(user, email)
-    send_email(
-        email,
-        "Confirm your email address",
-        "confirm",
-        user=user,
-        token=token,
-        changing=email != user.email,
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(
+        sa.update(_NOTIFICATIONS)
+        .where(_NOTIFICATIONS.c.recipient_id == user.id, sa.not_(_NOTIFICATIONS.c.read))
+        .values(read=True)
     )
+    db.session.commit()
 
 
-def send_account_exists(user: User) -> None:
-    send_email(
-        user.email,
-        "Someone tried to register with your address",
-        "account_exists",
-        user=user,
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    kind: str
+    created_at: datetime
+    read: bool
+    actor_id: int
+    actor_username: str
+    actor_email: str  # only for the avatar
+    post: PostView | None
+
+
+_PAGE = (
+    sa.select(
+        _NOTIFICATIONS.c.id,
+        _NOTIFICATIONS.c.kind,
+        _NOTIFICATIONS.c.created_at,
+        _NOTIFICATIONS.c.read,
+        _NOTIFICATIONS.c.actor_id,
+        _USERS.c.username,
+        _USERS.c.email,
+        _NOTIFICATIONS.c.post_id,
     )
+    .join_from(_NOTIFICATIONS, _USERS, _NOTIFICATIONS.c.actor_id == _USERS.c.id)
+    .where(_NOTIFICATIONS.c.recipient_id == sa.bindparam("user_id", type_=sa.Integer))
+    .order_by(_NOTIFICATIONS.c.id.desc())
+    .limit(sa.bindparam("limit"))
+)
 
 
-def send_password_reset(user: User) -> None:
-    from app.services import tokens
-
-    token = tokens.make_reset_token(user)
-    send_email(
-        user.email,
-        "Reset your password",
-        "reset_password",
-        username=user.username,
-        token=token,
-    )
-
-
-def build_dummy_reset(email: str) -> None:
-    """Do the work of a reset mail without sending it.
-
-    The reset request answers the same whether or not an account holds the
-    address; building the message keeps the response time alike too.
-    """
-    build_email(
-        email, "Reset your password", "reset_password", username="", token="x" * 80
-    ).message()
-
-
-def send_password_changed(user: User) -> None:
-    send_email(user.email, "Your password was changed", "password_changed", user=user)
-
-
-def send_email_change_notice(user: User, new_email: str) -> None:
-    """Tell the current address that a change to ``new_email`` was asked for."""
-    send_email(
-        user.email,
-        "Your email address is being changed",
-        "email_change_notice",
-        user=user,
-        new_email=new_email,
-    )
-
-
-def send_email_changed(user: User, old_email: str) -> None:
-    send_email(
-        old_email,
-        "Your email address was changed",
-        "email_changed",
-        user=user,
-        new_email=user.email,
-    )
-
-
-def send_address_in_use(email: str) -> None:
-    """Tell the owner of ``email`` that another account tried to take it."""
-    send_email(email, "Someone tried to use your address", "address_in_use")
+def page(
+    user: User, before: int | None, limit: int, unread_only: bool = False
+) -> Page[NotificationView]:
+    """``user``'s notifications, newest first, below ``before``, with their
+    posts (read in one more statement for the whole page)."""
+    statement = _PAGE
+    params: dict[str, Any] = {"user_id": user.id, "limit": limit + 1}
+    if before is not None:
+        statement = statement.where(_NOTIFICATIONS.c.id < before)
+    if unread_only:
+        statement = statement.where(sa.not_(_NOTIFICATIONS.c.read))
+    rows = db.session.execute(statement, params).all()
+    post_ids = {row.post_id for row in rows if row.post_id is not None}
+    posts = {post.id: post for post in timelines.views(post_ids, user.id)}
+    items = [
+        NotificationView(
+            id=row.id,
+            kind=row.kind,
+            created_at=row.created_at,
+            read=row.read,
+            actor_id=row.actor_id,
+            actor_username=row.username,
+            actor_email=row.email,
+            post=posts.get(row.post_id) if row.post_id is not None else None,
+        )
+        for row in rows
+    ]
+    return page_of(items, limit)

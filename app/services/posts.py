@@ -1,202 +1,182 @@
-"""Writing, deleting and listing posts.
+"""Writing posts: publishing, replying, editing with history, deleting.
 
-Lists are keyset pages by ``Post.id`` (see :mod:`app.pagination`).
+What a post's text names (mentions, tags) is stored when it is written or
+edited, and its notifications go out in the same transaction. Reading posts
+is :mod:`app.services.timelines`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from app import validation
+from app.db_types import utcnow
 from app.extensions import db
-from app.models import Post, User, follows, table_of
+from app.models import Post, PostVersion, User, post_mentions, post_tags, table_of
 from app.pagination import Page, page_of
-from app.services.errors import Forbidden, checked
+from app.services import notifications, post_text
+from app.services.errors import Forbidden, NotFound, checked
 
-
-class PostView(NamedTuple):
-    """A post as pages and the API list it, with its author's public parts.
-
-    Plain values rather than ORM objects: building, tracking and reading
-    25 Post and User instances cost more than the query behind a page.
-    """
-
-    id: int
-    body: str
-    created_at: datetime
-    user_id: int
-    username: str
-    email: str  # only to derive the avatar; never shown
-
-
+NO_SUCH_POST = "That post does not exist (any more)."
 _POSTS = table_of(Post)
 _USERS = table_of(User)
-_VIEW_COLUMNS = sa.select(
-    _POSTS.c.id,
-    _POSTS.c.body,
-    _POSTS.c.created_at,
-    _POSTS.c.user_id,
-    _USERS.c.username,
-    _USERS.c.email,
-).join_from(_POSTS, _USERS, _POSTS.c.user_id == _USERS.c.id)
-
-
-def publish(author: User, body: str) -> Post:
-    """Publish ``body`` (trimmed, 1–280 characters) as ``author``.
-
-    :raises DomainError: with field "body" when the text is empty, too long or
-        holds control characters.
-    """
-    body = checked(validation.clean_post_body, "body", body)
-    post = Post(author=author, body=body)
-    db.session.add(post)
-    db.session.commit()
-    return post
 
 
 def get(post_id: int) -> Post | None:
     return db.session.get(Post, post_id)
 
 
+def get_or_fail(post_id: int) -> Post:
+    """:raises NotFound: when there is no such post (or it was deleted)."""
+    post = get(post_id)
+    if post is None:
+        raise NotFound(NO_SUCH_POST)
+    return post
+
+
+def publish(author: User, body: str, in_reply_to: int | None = None) -> Post:
+    """Publish ``body`` (trimmed, 1–280 characters) as ``author``, as a reply
+    to the post ``in_reply_to`` when given.
+
+    :raises DomainError: with field "body" when the text is empty, too long or
+        holds control characters.
+    :raises NotFound: when the post to reply to does not exist.
+    """
+    body = checked(validation.clean_post_body, "body", body)
+    parent = get_or_fail(in_reply_to) if in_reply_to is not None else None
+    post = Post(author=author, body=body, in_reply_to_id=in_reply_to)
+    db.session.add(post)
+    db.session.flush()
+    mentioned = _store_names(post, post_text.names(body))
+    if parent is not None:
+        db.session.execute(
+            sa.update(_POSTS)
+            .where(_POSTS.c.id == parent.id)
+            .values(reply_count=_POSTS.c.reply_count + 1)
+        )
+        notifications.notify("reply", author.id, [parent.user_id], post.id)
+        # The reply notification already tells the parent's author.
+        mentioned = [user_id for user_id in mentioned if user_id != parent.user_id]
+    notifications.notify("mention", author.id, mentioned, post.id)
+    db.session.commit()
+    return post
+
+
+def edit(post: Post, user: User, body: str) -> Post:
+    """Replace ``post``'s text, keeping the old one in its history.
+
+    Mentions and tags follow the new text: newly mentioned people are
+    notified, and unread mentions of people edited out are taken back.
+
+    :raises Forbidden: when ``user`` did not write ``post``.
+    :raises DomainError: with field "body", as for :func:`publish`.
+    """
+    if post.user_id != user.id:
+        raise Forbidden("You can only edit your own posts.")
+    body = checked(validation.clean_post_body, "body", body)
+    if body == post.body:
+        return post
+    now = utcnow()
+    db.session.add(
+        PostVersion(
+            post_id=post.id,
+            body=post.body,
+            written_at=post.edited_at or post.created_at,
+            replaced_at=now,
+        )
+    )
+    before = _mentioned_ids(post.id)
+    db.session.execute(
+        sa.delete(post_mentions).where(post_mentions.c.post_id == post.id)
+    )
+    db.session.execute(sa.delete(post_tags).where(post_tags.c.post_id == post.id))
+    post.body = body
+    post.edited_at = now
+    mentioned = _store_names(post, post_text.names(body))
+    gone = set(before) - set(mentioned)
+    if gone:
+        notifications.withdraw("mention", user.id, post.id, gone)
+    notifications.notify(
+        "mention", user.id, [i for i in mentioned if i not in before], post.id
+    )
+    db.session.commit()
+    return post
+
+
+def _mentioned_ids(post_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(post_mentions.c.user_id).where(post_mentions.c.post_id == post_id)
+        )
+    )
+
+
+def _store_names(post: Post, names: post_text.Names) -> list[int]:
+    """Store the tags and the mentions of existing users; return the ids of
+    the users mentioned (unknown names stay plain text)."""
+    if names.tags:
+        db.session.execute(
+            sa.insert(post_tags),
+            [{"tag": tag, "post_id": post.id} for tag in names.tags],
+        )
+    if not names.mentions:
+        return []
+    user_ids = list(
+        db.session.scalars(
+            sa.select(_USERS.c.id).where(_USERS.c.username_key.in_(names.mentions))
+        )
+    )
+    if user_ids:
+        db.session.execute(
+            sa.insert(post_mentions),
+            [{"post_id": post.id, "user_id": user_id} for user_id in user_ids],
+        )
+    return user_ids
+
+
 def delete(post: Post, user: User) -> None:
-    """Delete ``post`` on behalf of ``user``.
+    """Delete ``post`` on behalf of ``user``. Its replies stay, under "a
+    deleted post"; its likes, tags, mentions, history and notifications go.
 
     :raises Forbidden: when ``user`` did not write it.
     """
     if post.user_id != user.id:
         raise Forbidden("You can only delete your own posts.")
-    db.session.delete(post)
+    if post.in_reply_to_id is not None:
+        db.session.execute(
+            sa.update(_POSTS)
+            .where(_POSTS.c.id == post.in_reply_to_id)
+            .values(reply_count=_POSTS.c.reply_count - 1)
+        )
+    db.session.execute(sa.delete(_POSTS).where(_POSTS.c.id == post.id))
     db.session.commit()
+    db.session.expunge(post)
 
 
-def _rows_for(ids: sa.Select[Any]) -> sa.Select[Any]:
-    """The rows (with their authors) of the post ids ``ids`` picks, newest first."""
-    return _VIEW_COLUMNS.where(_POSTS.c.id.in_(ids.scalar_subquery())).order_by(
-        _POSTS.c.id.desc()
+class Version(NamedTuple):
+    id: int
+    body: str
+    written_at: datetime
+    replaced_at: datetime
+
+
+def history_page(post: Post, before: int | None, limit: int) -> Page[Version]:
+    """``post``'s earlier texts, newest first."""
+    versions = table_of(PostVersion)
+    statement = (
+        sa.select(
+            versions.c.id,
+            versions.c.body,
+            versions.c.written_at,
+            versions.c.replaced_at,
+        )
+        .where(versions.c.post_id == post.id)
+        .order_by(versions.c.id.desc())
+        .limit(limit + 1)
     )
-
-
-def _below_cursor(ids: sa.Select[Any], with_cursor: bool) -> sa.Select[Any]:
-    if with_cursor:
-        return ids.where(_POSTS.c.id < sa.bindparam("before", type_=sa.Integer))
-    return ids
-
-
-def _page_statement(
-    authors: sa.ColumnElement[bool] | None, with_cursor: bool
-) -> sa.Select[Any]:
-    """One page of posts, newest first, plus one to tell if more follow.
-
-    Two steps in one statement: the page's ids from the (user_id, id) index,
-    then those rows with their authors. Sorting ids alone reads only the
-    index, whereas sorting whole joined rows would read every candidate row.
-    Statements are built once, with bound parameters: SQLAlchemy memoises a
-    statement's cache key on the object, and building and keying a fresh one
-    per request cost a tenth of a page's time.
-    """
-    ids = sa.select(_POSTS.c.id)
-    if authors is not None:
-        ids = ids.where(authors)
-    ids = _below_cursor(ids, with_cursor)
-    return _rows_for(ids.order_by(_POSTS.c.id.desc()).limit(sa.bindparam("limit")))
-
-
-def _lateral_feed_statement(with_cursor: bool) -> sa.Select[Any]:
-    """The feed for PostgreSQL: each author's newest posts, then the newest
-    of those.
-
-    With an IN list PostgreSQL walks all posts newest first and tests each
-    author, which reads thousands of rows when the people a reader follows
-    post a small share of everything. A LATERAL join reads at most a page of
-    each author's (user_id, id) index instead, however large the table.
-    """
-    authors = sa.union_all(
-        sa.select(_USER_ID.label("author")),
-        sa.select(follows.c.followed_id).where(follows.c.follower_id == _USER_ID),
-    ).subquery("authors")
-    newest = _below_cursor(
-        sa.select(_POSTS.c.id).where(_POSTS.c.user_id == authors.c.author),
-        with_cursor,
-    )
-    newest_each = (
-        newest.order_by(_POSTS.c.id.desc()).limit(sa.bindparam("limit")).lateral()
-    )
-    ids = (
-        sa.select(newest_each.c.id)
-        .select_from(authors.join(newest_each, sa.true()))
-        .order_by(newest_each.c.id.desc())
-        .limit(sa.bindparam("limit"))
-    )
-    return _rows_for(ids)
-
-
-_USER_ID = sa.bindparam("user_id", type_=sa.Integer)
-# A user's own posts and those of everyone they follow. An IN list over user
-# ids lets the database walk the (user_id, id) index once per author instead
-# of scanning every post newest first.
-_FEED_AUTHORS = _POSTS.c.user_id.in_(
-    sa.union_all(
-        sa.select(_USER_ID),
-        sa.select(follows.c.followed_id).where(follows.c.follower_id == _USER_ID),
-    )
-)
-_STATEMENTS = {
-    (kind, with_cursor): _page_statement(authors, with_cursor)
-    for kind, authors in (
-        ("feed", _FEED_AUTHORS),
-        ("explore", None),
-        ("user", _POSTS.c.user_id == _USER_ID),
-    )
-    for with_cursor in (False, True)
-}
-# SQLite has no LATERAL, and walks the index once per author for the IN list.
-_POSTGRES_STATEMENTS = {
-    ("feed", with_cursor): _lateral_feed_statement(with_cursor)
-    for with_cursor in (False, True)
-}
-
-
-def _page(
-    kind: str, before: int | None, limit: int, user_id: int | None = None
-) -> Page[PostView]:
-    params: dict[str, int] = {"limit": limit + 1}
     if before is not None:
-        params["before"] = before
-    if user_id is not None:
-        params["user_id"] = user_id
-    key = (kind, before is not None)
-    statement = _STATEMENTS[key]
-    if db.engine.dialect.name == "postgresql":
-        statement = _POSTGRES_STATEMENTS.get(key, statement)
-    rows = db.session.execute(statement, params)
-    return page_of([PostView._make(row) for row in rows], limit)
-
-
-def feed_page(user: User, before: int | None, limit: int) -> Page[PostView]:
-    """Posts by ``user`` and everyone they follow, below ``before``."""
-    return _page("feed", before, limit, user.id)
-
-
-def explore_page(before: int | None, limit: int) -> Page[PostView]:
-    """Everyone's posts, below ``before``."""
-    return _page("explore", before, limit)
-
-
-def user_posts_page(user: User, before: int | None, limit: int) -> Page[PostView]:
-    """``user``'s own posts, below ``before``."""
-    return _page("user", before, limit, user.id)
-
-
-def page_version(page: Page[PostView]) -> tuple[Any, ...]:
-    """What a page of posts shows, as plain values (for ETags).
-
-    A post's text and time never change under its id (ids are never reused),
-    so the id and the author values the card shows stand for the whole card.
-    """
-    return (
-        tuple((post.id, post.username, post.email) for post in page.items),
-        page.next_cursor,
-    )
+        statement = statement.where(versions.c.id < before)
+    return page_of([Version._make(row) for row in db.session.execute(statement)], limit)

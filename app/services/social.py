@@ -14,9 +14,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.database import insert_or_ignore
+from app.db_types import utcnow
 from app.extensions import db
-from app.models import CannotFollowSelf, Post, User, follows
+from app.models import Post, User, follows
 from app.pagination import Page, keyset_page
+from app.services import notifications
 from app.services.errors import DomainError
 
 CANNOT_FOLLOW_SELF = "You cannot follow yourself."
@@ -37,20 +40,22 @@ def follow(user: User, other: User) -> None:
 
     :raises DomainError: when ``other`` is ``user``.
     """
-    try:
-        user.follow(other)
-    except CannotFollowSelf:
-        raise DomainError(CANNOT_FOLLOW_SELF) from None
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # A simultaneous request (double click) inserted the same pair first.
-        db.session.rollback()
+    if other.id == user.id:
+        raise DomainError(CANNOT_FOLLOW_SELF)
+    added = db.session.execute(
+        insert_or_ignore(follows).values(
+            follower_id=user.id, followed_id=other.id, created_at=utcnow()
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    if added:
+        notifications.notify("follow", user.id, [other.id])
+    db.session.commit()
 
 
 def unfollow(user: User, other: User) -> None:
     """Stop ``user`` following ``other``; a no-op if they did not."""
     user.unfollow(other)
+    notifications.withdraw("follow", user.id, recipients=[other.id])
     db.session.commit()
 
 

@@ -1,12 +1,15 @@
 """Post cards: the part every reader sees alike, rendered once and shared.
 
-A card shows the post and its author's name and avatar. Its cache key holds
-the post id and a digest of every author value the card shows, so a renamed
-author or a changed address simply makes new keys: nothing is ever
-invalidated, and no write elsewhere empties anything. The cache is
-Flask-Caching's (in-process by default, Redis when configured, so that nodes
-share it). What differs per reader, such as the delete button under their
-own posts, is rendered around the card by the page's template.
+A card shows the post (its text with links, mentions and tags, and
+"edited"), the post it answers, and its author's name and avatar. Its cache
+key holds the post id and a digest of every value the card shows (the
+author, the edit time, the answered post's author, the mentioned
+usernames), so an edit, a rename or a new address simply makes new keys:
+nothing is ever invalidated, no write elsewhere empties anything, and no
+node can serve a card made from old values. The cache is Flask-Caching's
+(in-process by default, Redis when configured, so that nodes share it).
+What differs per reader or changes often (counts, the like button, the
+author's own controls) is rendered around the card by the page's template.
 """
 
 from __future__ import annotations
@@ -14,34 +17,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask import Flask, current_app, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.avatars import avatar_for
 from app.extensions import cache
-from app.services.posts import PostView
+from app.services import post_text
+from app.services.timelines import PostView
 from app.web.templating import fragment_key
 
 TEMPLATE = "main/_post.html"
 AVATAR_SIZE = 48
+LINK = Markup('<a href="{}" rel="nofollow noopener ugc">{}</a>')
+NAME_LINK = Markup('<a class="{}" href="{}">{}</a>')
+
+
+def card_key(post: PostView) -> str:
+    shown = (
+        post.username,
+        post.email,
+        post.edited_at,
+        post.in_reply_to_id,
+        post.reply_to_username,
+        post.mentions,
+    )
+    return f"card:{post.id}:{fragment_key('card', shown)}"
 
 
 def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Markup]]:
     """Each post with its shared card, from the cache or rendered now.
 
     One round trip to the cache for the whole page, and one to store the
-    cards it lacked. A page often shows a few authors many times, so each
-    author's part of the key is worked out once per page, and their links
-    only when one of their cards must be rendered.
+    cards it lacked.
     """
-    # The author part also holds the render version and the script root.
-    digests: dict[tuple[str, str], str] = {}
-    keys = []
-    for post in posts:
-        author = (post.username, post.email)
-        digest = digests.get(author)
-        if digest is None:
-            digest = digests[author] = fragment_key("card author", *author)
-        keys.append(f"card:{post.id}:{digest}")
+    keys = [card_key(post) for post in posts]
     found = cache.get_many(*keys) if keys else []
     missing: dict[str, str] = {}
     cards = []
@@ -55,12 +63,35 @@ def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Markup]]:
     return cards
 
 
+def body_html(post: PostView) -> Markup:
+    """The post's text, escaped, with its links, the mentions and the tags
+    that were stored for it linked. A mention of someone unknown (or who has
+    since changed their name) stays text."""
+    mentioned = {name.lower(): name for name in post.mentions}
+    tags = set(post.tags)
+    parts: list[Markup] = []
+    for segment in post_text.segments(post.body):
+        if segment.kind == "link":
+            parts.append(LINK.format(segment.value, segment.text))
+        elif segment.kind == "mention" and segment.value in mentioned:
+            url = url_for("main.user_profile", username=mentioned[segment.value])
+            parts.append(NAME_LINK.format("mention", url, segment.text))
+        elif segment.kind == "tag" and segment.value in tags:
+            url = url_for("main.tag", tag=segment.value)
+            parts.append(NAME_LINK.format("hashtag", url, segment.text))
+        else:
+            parts.append(escape(segment.text))
+    return Markup("").join(parts)
+
+
 def _render(post: PostView) -> str:
     template = current_app.jinja_env.get_template(TEMPLATE)
     author_url = url_for("main.user_profile", username=post.username)
     avatar_url = avatar_for(post.email, AVATAR_SIZE)
-    return str(template.module.post_card(post, author_url, avatar_url))  # type: ignore[attr-defined]
+    card = template.module.post_card  # type: ignore[attr-defined]
+    return str(card(post, author_url, avatar_url, body_html(post)))
 
 
 def init_app(app: Flask) -> None:
     app.add_template_global(post_cards, "post_cards")
+    app.add_template_global(avatar_for, "avatar_for")

@@ -22,7 +22,7 @@ from flask import (
 from flask.wrappers import Response
 
 from app.web.login import reader
-from app.web.templating import csrf_secret, fragment_key
+from app.web.templating import csrf_secret, fragment_key, unread_notifications
 
 
 def reader_state() -> tuple[Any, ...]:
@@ -31,7 +31,14 @@ def reader_state() -> tuple[Any, ...]:
     if user is None:
         return ("anonymous",)
     # The session's CSRF secret stands for the tokens in the page's forms.
-    return (user.id, user.username, user.email, user.email_confirmed_at, csrf_secret())
+    return (
+        user.id,
+        user.username,
+        user.email,
+        user.email_confirmed_at,
+        unread_notifications(),
+        csrf_secret(),
+    )
 
 
 def render(parts: tuple[Any, ...], template: str, **context: Any) -> Response:

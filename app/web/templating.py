@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
+from app.services import notifications
 from app.web.login import reader
 
 
@@ -62,8 +63,26 @@ def nav_key() -> str:
         and (request.view_args or {}).get("username") == user.username
     )
     return fragment_key(
-        "nav", endpoint, own_profile, user.id, user.username, user.email, csrf_secret()
+        "nav",
+        endpoint,
+        own_profile,
+        user.id,
+        user.username,
+        user.email,
+        unread_notifications(),
+        csrf_secret(),
     )
+
+
+def unread_notifications() -> int:
+    """The reader's unread notification count, read once per request."""
+    user = reader()
+    if user is None:
+        return 0
+    if "wren_unread" not in g:
+        g.wren_unread = notifications.unread_count(user.id)
+    count: int = g.wren_unread
+    return count
 
 
 def csrf_secret() -> str:
@@ -84,5 +103,6 @@ def init_app(app: Flask) -> None:
     app.config["WREN_RENDER_VERSION"] = render_version(app)
     app.add_template_global(fragment_key, "fragment_key")
     app.add_template_global(nav_key, "nav_key")
+    app.add_template_global(unread_notifications, "unread_notifications")
     app.add_template_filter(iso_utc, "iso_utc")
     app.add_template_filter(human_utc, "human_utc")

@@ -152,6 +152,46 @@
     });
   }
 
+  // Like and unlike in place. The form still works without this (a normal
+  // POST and a redirect back); with it, the server answers 204 to a fetch
+  // that asks for JSON and the button and count change here.
+  function likeButtons() {
+    if (!window.fetch || !window.FormData) { return; }
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.classList || !form.classList.contains("like-form")) { return; }
+      event.preventDefault();
+      event.stopPropagation();  // not a page load: no double-submit guard
+      if (form.dataset.busy === "true") { return; }
+      form.dataset.busy = "true";
+      var button = form.querySelector(".like-button");
+      fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { "Accept": "application/json" },
+        credentials: "same-origin"
+      }).then(function (response) {
+        if (response.status !== 204) { throw new Error("HTTP " + response.status); }
+        var liked = button.getAttribute("aria-pressed") !== "true";
+        button.setAttribute("aria-pressed", liked ? "true" : "false");
+        form.action = liked ? form.dataset.unlikeUrl : form.dataset.likeUrl;
+        var count = form.parentNode.querySelector(".like-count");
+        if (count) {
+          var number = count.querySelector(".like-number");
+          var n = Math.max(0, parseInt(number.textContent, 10) + (liked ? 1 : -1));
+          number.textContent = String(n);
+          count.querySelector(".like-noun").textContent = n === 1 ? "like" : "likes";
+          count.hidden = n === 0;
+        }
+        delete form.dataset.busy;
+      }).catch(function () {
+        // Let the server say what went wrong (an expired form, a logout).
+        delete form.dataset.busy;
+        form.submit();
+      });
+    }, true);
+  }
+
   // After a rejected submit, start where the first problem is: the field's
   // error is announced through aria-describedby when it gets focus.
   function focusFirstInvalid() {
@@ -167,6 +207,7 @@
     setInterval(localiseTimes, MINUTE);
     themeToggle();
     characterCounters();
+    likeButtons();
     guardDoubleSubmit();
   });
 })();

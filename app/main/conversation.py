@@ -1,0 +1,237 @@
+"""Threads, replies, likes, edits with history, deleting, tags and
+notifications: the pages around a single post."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from app.errors.handlers import wants_json
+from app.main.forms import PostForm
+from app.main.routes import back_to, before_arg, bp, page_size, viewer_id
+from app.models import POST_MAX, Post
+from app.pagination import parse_cursor
+from app.services import DomainError, likes, notifications, post_text, posts, timelines
+from app.services.errors import Forbidden, NotFound
+from app.web import conditional
+from app.web.security import safe_next
+
+# Ids are 32-bit on PostgreSQL, where a larger one is an error, not a 404.
+POST = "/post/<int(max=2147483647):post_id>"
+
+
+def not_found(message: str = posts.NO_SUCH_POST) -> NoReturn:
+    abort(404, message)
+
+
+def post_or_404(post_id: int) -> Post:
+    post = posts.get(post_id)
+    if post is None:
+        not_found()
+    return post
+
+
+def own_post_or_403(post_id: int) -> Post:
+    post = post_or_404(post_id)
+    if post.user_id != current_user.id:
+        abort(403, "You can only change your own posts.")
+    return post
+
+
+def after_arg() -> int | None:
+    try:
+        return parse_cursor(request.args.get("after"))
+    except ValueError:
+        not_found("That page does not exist.")
+
+
+def done(default: str) -> ResponseReturnValue:
+    """204 for a script's fetch that asked for JSON, else back where the
+    form came from."""
+    if wants_json():
+        response = current_app.response_class(status=204)
+        del response.headers["Content-Type"]
+        return response
+    return back_to(default)
+
+
+# --- threads and replies ---------------------------------------------------
+
+
+@bp.get(POST)
+def thread(post_id: int) -> ResponseReturnValue:
+    return thread_page(post_id)
+
+
+def thread_page(
+    post_id: int, draft: str = "", errors: list[str] | None = None
+) -> ResponseReturnValue:
+    found = timelines.thread(post_id, after_arg(), page_size(), viewer_id())
+    if found is None:
+        not_found()
+    errors = errors or []
+    return conditional.render(
+        (found.above, found.post, timelines.page_version(found.replies), draft, errors),
+        "main/thread.html",
+        thread=found,
+        page=found.replies,
+        draft=draft,
+        errors=errors,
+        post_max=POST_MAX,
+    )
+
+
+@bp.post(f"{POST}/reply")
+@login_required
+def reply(post_id: int) -> ResponseReturnValue:
+    post_or_404(post_id)
+    form = PostForm()
+    if form.validate_on_submit():
+        try:
+            new = posts.publish(current_user, form.body.data, in_reply_to=post_id)
+        except NotFound:
+            not_found()
+        except DomainError as exc:
+            form.body.errors.append(str(exc))
+        else:
+            flash("Your reply is live.", "success")
+            return redirect(url_for("main.thread", post_id=new.id))
+    return thread_page(post_id, form.body.data or "", list(form.body.errors))
+
+
+# --- likes -------------------------------------------------------------------
+
+
+@bp.post(f"{POST}/like")
+@login_required
+def like(post_id: int) -> ResponseReturnValue:
+    try:
+        likes.like(current_user, post_id)
+    except NotFound:
+        not_found()
+    return done(url_for("main.thread", post_id=post_id))
+
+
+@bp.post(f"{POST}/unlike")
+@login_required
+def unlike(post_id: int) -> ResponseReturnValue:
+    try:
+        likes.unlike(current_user, post_id)
+    except NotFound:
+        not_found()
+    return done(url_for("main.thread", post_id=post_id))
+
+
+@bp.get(f"{POST}/likes")
+def post_likes(post_id: int) -> ResponseReturnValue:
+    post = post_or_404(post_id)
+    page = likes.likers_page(post, before_arg(), page_size())
+    return render_template("main/likes.html", post=post, page=page)
+
+
+# --- edits and deleting ------------------------------------------------------
+
+
+@bp.route(f"{POST}/edit", methods=["GET", "POST"])
+@login_required
+def edit_post(post_id: int) -> ResponseReturnValue:
+    post = own_post_or_403(post_id)
+    form = PostForm()
+    if form.validate_on_submit():
+        try:
+            posts.edit(post, current_user, form.body.data)
+        except Forbidden as exc:
+            abort(403, str(exc))
+        except DomainError as exc:
+            form.body.errors.append(str(exc))
+        else:
+            flash("Your post has been updated.", "success")
+            return redirect(url_for("main.thread", post_id=post.id))
+    draft = form.body.data if request.method == "POST" else post.body
+    return render_template(
+        "main/edit_post.html",
+        post=timelines.view(post.id, current_user.id),
+        draft=draft or "",
+        errors=list(form.body.errors),
+        post_max=POST_MAX,
+    )
+
+
+@bp.get(f"{POST}/history")
+def post_history(post_id: int) -> ResponseReturnValue:
+    shown = timelines.view(post_id, viewer_id())
+    if shown is None:
+        not_found()
+    post = post_or_404(post_id)
+    page = posts.history_page(post, before_arg(), page_size())
+    return render_template("main/history.html", post=shown, page=page)
+
+
+@bp.get(f"{POST}/delete")
+@login_required
+def confirm_delete(post_id: int) -> ResponseReturnValue:
+    own_post_or_403(post_id)
+    return render_template(
+        "main/delete_post.html",
+        post=timelines.view(post_id, current_user.id),
+        next=safe_next(request.args.get("next")) or "",
+    )
+
+
+@bp.post(f"{POST}/delete")
+@login_required
+def delete_post(post_id: int) -> ResponseReturnValue:
+    post = post_or_404(post_id)
+    try:
+        posts.delete(post, current_user)
+    except Forbidden as exc:
+        abort(403, str(exc))
+    flash("Your post has been deleted.", "success")
+    profile = url_for("main.user_profile", username=current_user.username)
+    # Its own thread page is gone now.
+    if (safe_next(request.form.get("next")) or "").startswith(
+        url_for("main.thread", post_id=post_id)
+    ):
+        return redirect(profile)
+    return back_to(profile)
+
+
+# --- tags ------------------------------------------------------------------
+
+
+@bp.get("/tag/<tag>")
+def tag(tag: str) -> ResponseReturnValue:
+    key = post_text.tag_key(tag)
+    if key is None:
+        not_found("That is not a tag.")
+    if key != tag:
+        query = request.query_string.decode()
+        target = url_for("main.tag", tag=key) + (f"?{query}" if query else "")
+        return redirect(target, 301)
+    page = timelines.tag_page(key, before_arg(), page_size(), viewer_id())
+    return conditional.render(
+        timelines.page_version(page), "main/tag.html", tag=key, page=page
+    )
+
+
+# --- notifications -----------------------------------------------------------
+
+
+@bp.get("/notifications")
+@login_required
+def notifications_page() -> ResponseReturnValue:
+    page = notifications.page(current_user, before_arg(), page_size())
+    parts: tuple[Any, ...] = (tuple(page.items), page.next_cursor)
+    return conditional.render(parts, "main/notifications.html", page=page)
+
+
+@bp.post("/notifications/read")
+@login_required
+def read_notifications() -> ResponseReturnValue:
+    notifications.mark_all_read(current_user)
+    if not wants_json():
+        flash("All notifications are marked as read.", "success")
+    return done(url_for("main.notifications_page"))

@@ -1,0 +1,90 @@
+"""Liking and unliking posts, and who liked a post.
+
+Both are idempotent single statements on the (user, post) unique pair: a
+double click, two tabs or a retried API call change the count once. The
+post's like counter moves only when a row really was added or removed, in
+the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.database import insert_or_ignore
+from app.db_types import utcnow
+from app.extensions import db
+from app.models import Like, Post, User, table_of
+from app.pagination import Page, page_of
+from app.services import notifications
+from app.services.errors import NotFound
+from app.services.posts import NO_SUCH_POST, get_or_fail
+
+_LIKES = table_of(Like)
+_POSTS = table_of(Post)
+_USERS = table_of(User)
+
+
+def _count(post_id: int, change: int) -> None:
+    db.session.execute(
+        sa.update(_POSTS)
+        .where(_POSTS.c.id == post_id)
+        .values(like_count=_POSTS.c.like_count + change)
+    )
+
+
+def like(user: User, post_id: int) -> None:
+    """:raises NotFound: when the post does not exist."""
+    post = get_or_fail(post_id)
+    try:
+        added = db.session.execute(
+            insert_or_ignore(_LIKES).values(
+                user_id=user.id, post_id=post.id, created_at=utcnow()
+            )
+        ).rowcount  # type: ignore[attr-defined]
+    except sa.exc.IntegrityError:
+        # The post was deleted between the read and the insert.
+        db.session.rollback()
+        raise NotFound(NO_SUCH_POST) from None
+    if added:
+        _count(post.id, 1)
+        notifications.notify("like", user.id, [post.user_id], post.id)
+    db.session.commit()
+
+
+def unlike(user: User, post_id: int) -> None:
+    """:raises NotFound: when the post does not exist."""
+    post = get_or_fail(post_id)
+    removed = db.session.execute(
+        sa.delete(_LIKES).where(
+            _LIKES.c.user_id == user.id, _LIKES.c.post_id == post.id
+        )
+    ).rowcount  # type: ignore[attr-defined]
+    if removed:
+        _count(post.id, -removed)
+        notifications.withdraw("like", user.id, post.id)
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class Liker:
+    """Someone who liked a post; ``id`` is the like's, for paging."""
+
+    id: int
+    user: User
+
+
+def likers_page(post: Post, before: int | None, limit: int) -> Page[Liker]:
+    """Who liked ``post``, newest like first."""
+    statement = (
+        sa.select(_LIKES.c.id, User)
+        .join_from(_LIKES, User, User.id == _LIKES.c.user_id)
+        .where(_LIKES.c.post_id == post.id)
+        .order_by(_LIKES.c.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        statement = statement.where(_LIKES.c.id < before)
+    rows = [Liker(like_id, user) for like_id, user in db.session.execute(statement)]
+    return page_of(rows, limit)
