@@ -260,10 +260,12 @@ class Notification(Model):
     __table_args__ = (
         sa.Index("ix_notifications_recipient_id_id", "recipient_id", "id"),
         # The unread badge counts only unread rows, from this index alone.
+        # Each predicate is written as SQLAlchemy renders "not read" for that
+        # database, or the planner cannot match query and index.
         sa.Index(
             "ix_notifications_unread",
             "recipient_id",
-            sqlite_where=sa.text("NOT read"),
+            sqlite_where=sa.text("read = 0"),
             postgresql_where=sa.text("NOT read"),
         ),
         # One notification per (kind, actor, post): the database refuses a

@@ -141,6 +141,39 @@ def test_cards_shared_in_redis_follow_a_rename_on_either_node(nodes: Any) -> Non
         assert ">carol</a>" not in page
 
 
+def test_an_edit_on_one_node_never_leaves_the_old_card_on_the_other(
+    nodes: Any,
+) -> None:
+    a, b = nodes
+    author = Browser(fresh_address())
+    register_and_login(a, author, "editor")
+    old = f"first words {secrets.token_hex(4)}"
+    new = f"second words {secrets.token_hex(4)}"
+    assert author.submit(a.url + "/", {"body": old}).status_code == 302
+    reader = Browser(fresh_address())
+    page = reader.get(a.url + "/explore", timeout=10).text
+    post_id = int(page.split('id="post-', 1)[1].split('"', 1)[0])
+    thread = f"/post/{post_id}"
+    tags = {}
+    for node in (a, b):  # both nodes now hold or share the cached card
+        response = reader.get(node.url + thread, timeout=10)
+        assert old in response.text
+        tags[node.url] = response.headers["ETag"]
+    edited = author.submit(b.url + f"{thread}/edit", {"body": new})
+    assert edited.status_code == 302, edited.text
+    for node in (a, b):
+        for path in ("/explore", thread):
+            shown = reader.get(node.url + path, timeout=10)
+            assert new in shown.text, (node.url, path)
+            assert old not in shown.text, (node.url, path)
+        again = reader.get(
+            node.url + thread, headers={"If-None-Match": tags[node.url]}, timeout=10
+        )
+        assert again.status_code == 200
+    history = reader.get(a.url + f"{thread}/history", timeout=10).text
+    assert old in history
+
+
 def test_logout_on_one_node_ends_the_session_on_the_other(nodes: Any) -> None:
     a, b = nodes
     browser = Browser(fresh_address())

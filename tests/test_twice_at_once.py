@@ -17,7 +17,7 @@ import requests
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import User, follows
+from app.models import Like, Notification, Post, User, follows
 from tests.conftest import CSRF_RE, SHARED_DB
 from tests.factories import DEFAULT_PASSWORD
 from tests.servers import LiveServer
@@ -160,3 +160,64 @@ def test_account_deletion_twice_at_once(app, server: LiveServer) -> None:
             db.engine.dispose()
         assert gone is None
         assert follow_rows(app) == 0
+
+
+def like_state(app: Any, post_id: int) -> tuple[int, int, int]:
+    """(like rows, the post's like counter, notifications) for ``post_id``."""
+    with app.app_context():
+        rows = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Like).where(Like.post_id == post_id)
+        )
+        counter = db.session.scalar(
+            sa.select(Post.like_count).where(Post.id == post_id)
+        )
+        notes = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.post_id == post_id)
+        )
+        db.engine.dispose()
+        return int(rows or 0), int(counter or 0), int(notes or 0)
+
+
+def marys_post(app: Any) -> int:
+    with app.app_context():
+        mary = db.session.scalar(sa.select(User).where(User.username == "mary"))
+        post = Post(author=mary, body="like me twice")
+        db.session.add(post)
+        db.session.commit()
+        post_id = post.id
+        db.engine.dispose()
+        return post_id
+
+
+def test_like_and_unlike_twice_at_once(app, server: LiveServer) -> None:
+    post_id = marys_post(app)
+    john = Browser(server.url, "john")
+    for _ in range(ROUNDS):
+        like = [john.post(f"/post/{post_id}/like"), john.post(f"/post/{post_id}/like")]
+        assert at_once(*like) == [302, 302]
+        assert like_state(app, post_id) == (1, 1, 1)
+        unlike = [
+            john.post(f"/post/{post_id}/unlike"),
+            john.post(f"/post/{post_id}/unlike"),
+        ]
+        assert at_once(*unlike) == [302, 302]
+        assert like_state(app, post_id) == (0, 0, 0)
+
+
+def test_api_like_twice_at_once(app, server: LiveServer) -> None:
+    post_id = marys_post(app)
+    response = requests.post(
+        server.url + "/api/tokens", auth=("john", DEFAULT_PASSWORD), timeout=10
+    )
+    token = response.json()["token"]
+    url = f"{server.url}/api/posts/{post_id}/like"
+    for _ in range(ROUNDS):
+        assert at_once(api("PUT", url, token), api("PUT", url, token)) == [204, 204]
+        assert like_state(app, post_id) == (1, 1, 1)
+        assert at_once(api("DELETE", url, token), api("DELETE", url, token)) == [
+            204,
+            204,
+        ]
+        assert like_state(app, post_id) == (0, 0, 0)

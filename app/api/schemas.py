@@ -203,6 +203,7 @@ class PostIn(Schema):
     body = _post_body()
     in_reply_to = fields.Integer(
         allow_none=True,
+        strict=True,
         validate=Range(1, MAX_ID),
         metadata={
             "description": "The id of the post this one answers (404 if it "

@@ -57,7 +57,7 @@ def upgrade():
         batch_op.create_index('ix_notifications_actor_id', ['actor_id'], unique=False)
         batch_op.create_index('ix_notifications_post_id', ['post_id'], unique=False)
         batch_op.create_index('ix_notifications_recipient_id_id', ['recipient_id', 'id'], unique=False)
-        batch_op.create_index('ix_notifications_unread', ['recipient_id'], unique=False, sqlite_where=sa.text('NOT read'), postgresql_where=sa.text('NOT read'))
+        batch_op.create_index('ix_notifications_unread', ['recipient_id'], unique=False, sqlite_where=sa.text('read = 0'), postgresql_where=sa.text('NOT read'))
         batch_op.create_index('uq_notifications_no_post', ['recipient_id', 'kind', 'actor_id'], unique=True, sqlite_where=sa.text('post_id IS NULL'), postgresql_where=sa.text('post_id IS NULL'))
         batch_op.create_index('uq_notifications_post', ['recipient_id', 'kind', 'actor_id', 'post_id'], unique=True, sqlite_where=sa.text('post_id IS NOT NULL'), postgresql_where=sa.text('post_id IS NOT NULL'))
 
@@ -124,7 +124,7 @@ def downgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('uq_notifications_post', sqlite_where=sa.text('post_id IS NOT NULL'), postgresql_where=sa.text('post_id IS NOT NULL'))
         batch_op.drop_index('uq_notifications_no_post', sqlite_where=sa.text('post_id IS NULL'), postgresql_where=sa.text('post_id IS NULL'))
-        batch_op.drop_index('ix_notifications_unread', sqlite_where=sa.text('NOT read'), postgresql_where=sa.text('NOT read'))
+        batch_op.drop_index('ix_notifications_unread', sqlite_where=sa.text('read = 0'), postgresql_where=sa.text('NOT read'))
         batch_op.drop_index('ix_notifications_recipient_id_id')
         batch_op.drop_index('ix_notifications_post_id')
         batch_op.drop_index('ix_notifications_actor_id')
