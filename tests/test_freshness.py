@@ -11,6 +11,7 @@ from markupsafe import escape
 
 from app.extensions import cache, db
 from app.models import Post, User
+from app.services import posts
 from tests.conftest import CSRF_RE, AuthActions
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -226,13 +227,18 @@ def test_pages_with_a_flash_message_are_never_confirmed(app, client, auth):
     [
         ("/explore", "public, max-age=5"),
         ("/user/alice", "public, max-age=5"),
+        ("/tag/birds", "public, max-age=5"),
+        ("/post/{post}", "public, max-age=5"),
+        ("/post/{post}/likes", "public, max-age=5"),
+        ("/post/{post}/history", "public, max-age=5"),
         ("/auth/login", "no-store"),
     ],
 )
 def test_anonymous_cache_control(app, client, path, expected):
     with app.app_context():
-        UserFactory(username="alice")
-    response = client.get(path)
+        alice = UserFactory(username="alice")
+        post_id = posts.publish(alice, "hello #birds").id
+    response = client.get(path.format(post=post_id))
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == expected
     if "public" in expected:
@@ -246,6 +252,8 @@ def test_anonymous_cache_control(app, client, path, expected):
         ("/", {"private", "no-cache"}),
         ("/explore", {"private", "no-cache"}),
         ("/user/john", {"private", "no-cache"}),
+        ("/notifications", {"private", "no-cache"}),
+        ("/tag/birds", {"private", "no-cache"}),
         ("/settings/profile", {"no-store"}),
         ("/settings/password", {"no-store"}),
     ],

@@ -33,7 +33,7 @@ from app.services import api_tokens, social
 from tests.factories import DEFAULT_PASSWORD, PostFactory, UserFactory
 
 # Generated examples per operation (schemathesis adds its explicit and
-# coverage cases); 16 operations run in well under two minutes.
+# coverage cases); 24 operations run in well under two minutes.
 MAX_EXAMPLES = 50
 CHECKS = [
     not_a_server_error,

@@ -106,6 +106,10 @@ PUBLIC_WHEN_ANONYMOUS = frozenset(
         "main.user_profile",
         "main.followers",
         "main.following",
+        "main.thread",
+        "main.tag",
+        "main.post_likes",
+        "main.post_history",
     }
 )
 ANONYMOUS_MAX_AGE = 5
