@@ -1,9 +1,13 @@
 """Write PNG screenshots of Wren's main pages, light and dark, desktop and phone.
 
     python scripts/screenshots.py [--out screenshots] [--docs docs/screenshots]
+                                  [--only thread,notifications]
 
 Starts Wren on a throwaway SQLite database with demo content on a free loopback
 port, drives Debian's Chromium through Playwright, and stops everything again.
+The demo content includes a conversation (a thread with replies, likes, a
+mention, tags, a long link and an edited reply) and notifications for ada,
+whom the logged-in pages show. ``--only`` shoots just the named pages.
 ``--docs`` also writes the few small images the README shows (run through
 pngquant when it is installed).
 """
@@ -46,6 +50,16 @@ PAGES = [
     ("error-404", "/user/nobody-here", False),
     ("error-405", "/auth/logout", False),
     ("menu-open", "/explore", True),
+    # The conversation layer; {placeholders} are ids from the demo data.
+    ("thread", "/post/{thread}", True),
+    ("thread-reply", "/post/{edited}", True),
+    ("tag", "/tag/wrens", True),
+    ("tag-long", "/tag/{long_tag}", True),
+    ("notifications", "/notifications", True),
+    ("likes", "/post/{thread}/likes", True),
+    ("history", "/post/{edited}/history", True),
+    ("edit", "/post/{edited}/edit", True),
+    ("delete-confirm", "/post/{edited}/delete?next=/post/{thread}", True),
 ]
 # The README shows these: (source name, docs name).
 DOCS = [
@@ -63,6 +77,85 @@ POSTS = [
     ("ada", "Anyone know a good bird book for beginners?"),
     ("linus", "Dark mode looks great on my phone."),
 ]
+LINK = (
+    "https://example.com/birding/2024/towpath-wrens-near-the-old-lock-gate"
+    "-and-the-boathouse?utm_source=wren&utm_medium=post"
+)
+LONG_TAG = "wrensofthetowpathbetweentheoldlockgateandtheboathouse_2024"
+# (key, author, text, age in minutes, replying to key): the thread.
+THREAD = [
+    (
+        "thread",
+        "grace",
+        f"@ada have you seen the #wrens on the towpath this week? Photos: {LINK}",
+        125,
+        None,
+    ),
+    (
+        "edited",
+        "ada",
+        "@grace Yes! Two of them by the lock gate. #wrens #birdwatching",
+        110,
+        "thread",
+    ),
+    ("grace-reply", "grace", "@ada Lucky you, I only heard them.", 48, "edited"),
+    (
+        "linus-reply",
+        "linus",
+        f"Is that the #{LONG_TAG} spot? Looks lovely.",
+        35,
+        "thread",
+    ),
+]
+EDITED_TEXT = (
+    "@grace Yes! Three of them by the lock gate, loud as ever. #wrens #birdwatching"
+)
+
+
+def build_conversation(users: dict[str, Any], now: Any) -> dict[str, Any]:
+    """A thread with replies, likes, a mention, tags and an edited reply, and
+    notifications for ada, some of them read. Returns the page ids."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import Notification, Post, PostVersion
+    from app.services import likes, posts, social
+
+    ids: dict[str, Any] = {"long_tag": LONG_TAG}
+    for key, author, body, minutes, parent in THREAD:
+        post = posts.publish(users[author], body, in_reply_to=ids.get(parent))
+        post.created_at = now - timedelta(minutes=minutes)
+        db.session.commit()
+        ids[key] = post.id
+    edited = db.session.get(Post, ids["edited"])
+    posts.edit(edited, users["ada"], EDITED_TEXT)
+    edited.edited_at = now - timedelta(minutes=95)
+    db.session.execute(
+        sa.update(PostVersion)
+        .where(PostVersion.post_id == edited.id)
+        .values(replaced_at=edited.edited_at)
+    )
+    for who, key in [
+        ("ada", "thread"),
+        ("linus", "thread"),
+        ("newbie", "thread"),
+        ("grace", "edited"),
+        ("linus", "edited"),
+    ]:
+        likes.like(users[who], ids[key])
+    social.follow(users["newbie"], users["ada"])
+    # Spread the notifications over the last hours; the older ones are read.
+    rows = db.session.scalars(
+        sa.select(Notification)
+        .where(Notification.recipient_id == users["ada"].id)
+        .order_by(Notification.id)
+    ).all()
+    for age, row in zip(range(len(rows) * 17, 0, -17), rows, strict=False):
+        row.created_at = now - timedelta(minutes=age)
+        row.read = age > 60
+    db.session.commit()
+    social.follow(users["linus"], users["ada"])  # the newest, unread
+    return ids
 
 
 def build_app(workdir: Path) -> Any:
@@ -122,8 +215,8 @@ def build_app(workdir: Path) -> Any:
             db.session.commit()
         for a, b in [("ada", "grace"), ("ada", "linus"), ("grace", "ada")]:
             users[a].follow(users[b])
-        users["linus"].follow(users["ada"])
         db.session.commit()
+        app.config["DEMO_IDS"] = build_conversation(users, now)
     return app
 
 
@@ -135,7 +228,9 @@ def log_in(page: Any, base: str, username: str) -> None:
     page.wait_for_load_state()
 
 
-def shoot(base: str, out: Path) -> list[Path]:
+def shoot(
+    base: str, out: Path, ids: dict[str, Any], only: set[str] | None = None
+) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     written: list[Path] = []
@@ -147,6 +242,8 @@ def shoot(base: str, out: Path) -> list[Path]:
             for theme in THEMES:
                 sessions: dict[Any, Any] = {}
                 for name, path, who in PAGES:
+                    if only and name not in only:
+                        continue
                     user = "ada" if who is True else who
                     if user not in sessions:
                         context = browser.new_context(
@@ -163,7 +260,7 @@ def shoot(base: str, out: Path) -> list[Path]:
                             log_in(page, base, user)
                         sessions[user] = page
                     page = sessions[user]
-                    page.goto(base + path)
+                    page.goto(base + path.format(**ids))
                     if name == "register-errors":
                         page.fill("form [name=username]", "a")
                         page.fill("form [name=email]", "not-an-email")
@@ -213,6 +310,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--docs", type=Path, default=None)
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated page names (e.g. thread,tag); default: all",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -230,7 +332,13 @@ def main() -> int:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            written = shoot(f"http://127.0.0.1:{server.server_port}", args.out)
+            only = {name for name in args.only.split(",") if name}
+            written = shoot(
+                f"http://127.0.0.1:{server.server_port}",
+                args.out,
+                app.config["DEMO_IDS"],
+                only,
+            )
         finally:
             server.shutdown()
             thread.join(timeout=10)
