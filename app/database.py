@@ -55,8 +55,20 @@ def insert_or_ignore(table: sa.Table) -> sa.Insert:
     """An INSERT that skips rows breaking a unique constraint, in one statement.
 
     Two requests at once (a double click, two tabs) then both succeed and
-    add one row; the result's ``rowcount`` says whether this one added it.
+    add one row.
     """
     if db.engine.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
+
+
+def add_unless_present(table: sa.Table, **values: Any) -> bool:
+    """Insert one row with :func:`insert_or_ignore`; True if this call added it.
+
+    Asks with RETURNING, which both databases answer with no row for a
+    skipped insert; an INSERT's rowcount is not reliable through every
+    driver (psycopg reports -1).
+    """
+    key = next(iter(table.primary_key.columns))
+    statement = insert_or_ignore(table).values(**values).returning(key)
+    return db.session.execute(statement).first() is not None

@@ -61,12 +61,10 @@ def test_a_thread_shows_ancestors_the_post_and_its_replies_in_order(
     ]
 
 
-def test_replies_page_oldest_first_with_after(make_app, people):
+def test_replies_page_oldest_first_with_after(make_app, make_user):
     app = make_app(POSTS_PER_PAGE="2")
-    with app.app_context():
-        for name in ("alice", "bob"):
-            if db.session.scalar(sa.select(User).where(User.username == name)) is None:
-                raise AssertionError(name)
+    make_user("alice")
+    make_user("bob")
     root = publish(app, "alice", "root")
     replies = [publish(app, "bob", f"reply {n}", root) for n in range(5)]
     client = app.test_client()
@@ -350,8 +348,11 @@ def test_an_unedited_post_has_an_empty_history(app, client, people):
 # --- tags --------------------------------------------------------------------
 
 
-def test_a_tag_page_lists_its_posts_newest_first_with_before(make_app, people):
+def test_a_tag_page_lists_its_posts_newest_first_with_before(make_app, make_user):
+    # The app first: on a shared database making it empties the tables.
     app = make_app(POSTS_PER_PAGE="2")
+    make_user("alice")
+    make_user("bob")
     ids = [publish(app, "alice", f"#Wren number {n}") for n in range(3)]
     publish(app, "bob", "no tag here, #wrens is another")
     client = app.test_client()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from app.database import insert_or_ignore
+from app.database import add_unless_present
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import Like, Post, User, table_of
@@ -38,11 +38,9 @@ def like(user: User, post_id: int) -> None:
     """:raises NotFound: when the post does not exist."""
     post = get_or_fail(post_id)
     try:
-        added = db.session.execute(
-            insert_or_ignore(_LIKES).values(
-                user_id=user.id, post_id=post.id, created_at=utcnow()
-            )
-        ).rowcount  # type: ignore[attr-defined]
+        added = add_unless_present(
+            _LIKES, user_id=user.id, post_id=post.id, created_at=utcnow()
+        )
     except sa.exc.IntegrityError:
         # The post was deleted between the read and the insert.
         db.session.rollback()

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.database import insert_or_ignore
+from app.database import add_unless_present
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import Post, User, follows
@@ -42,11 +42,9 @@ def follow(user: User, other: User) -> None:
     """
     if other.id == user.id:
         raise DomainError(CANNOT_FOLLOW_SELF)
-    added = db.session.execute(
-        insert_or_ignore(follows).values(
-            follower_id=user.id, followed_id=other.id, created_at=utcnow()
-        )
-    ).rowcount  # type: ignore[attr-defined]
+    added = add_unless_present(
+        follows, follower_id=user.id, followed_id=other.id, created_at=utcnow()
+    )
     if added:
         notifications.notify("follow", user.id, [other.id])
     db.session.commit()
