@@ -185,6 +185,17 @@ def test_deleting_from_its_own_thread_page_goes_to_the_profile(
     assert response.headers["Location"] == "/user/alice"
 
 
+def test_deleting_a_post_from_another_threads_page_stays_there(
+    app, client, auth, people
+):
+    post_id = publish(app, "alice", "post one")
+    auth.login("alice")
+    # /post/1 is a prefix of /post/10, which is another post's page.
+    other = f"/post/{post_id}0"
+    response = auth.post_form(f"/post/{post_id}/delete", {"next": other}, page="/")
+    assert response.headers["Location"] == other
+
+
 def test_a_long_chain_shows_a_bounded_number_of_ancestors(app, client, people):
     from app.services.timelines import MAX_ANCESTORS
 

@@ -4,6 +4,7 @@ notifications: the pages around a single post."""
 from __future__ import annotations
 
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -191,10 +192,10 @@ def delete_post(post_id: int) -> ResponseReturnValue:
         abort(403, str(exc))
     flash("Your post has been deleted.", "success")
     profile = url_for("main.user_profile", username=current_user.username)
-    # Its own thread page is gone now.
-    if (safe_next(request.form.get("next")) or "").startswith(
-        url_for("main.thread", post_id=post_id)
-    ):
+    # The post's own pages (thread, history, likes...) are gone now.
+    own = url_for("main.thread", post_id=post_id)
+    path = urlsplit(safe_next(request.form.get("next")) or "").path
+    if path == own or path.startswith(own + "/"):
         return redirect(profile)
     return back_to(profile)
 

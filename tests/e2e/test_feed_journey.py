@@ -65,6 +65,8 @@ def test_post_follow_and_read_the_feed(page: Page, live_server: LiveServer) -> N
     # Delete your own post from the feed.
     page.goto("/")
     mine = page.locator("article.post", has_text="Hello, Wren!")
-    mine.get_by_role("button", name=re.compile("Delete")).click()
+    mine.get_by_role("link", name=re.compile("Delete")).click()
+    expect(page.get_by_role("heading", name="Delete this post?")).to_be_visible()
+    page.get_by_role("button", name="Delete post").click()
     expect(page.get_by_role("status").first).to_contain_text("deleted")
     expect(page.locator("article.post", has_text="Hello, Wren!")).to_have_count(0)
