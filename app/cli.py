@@ -44,6 +44,22 @@ def register(app: Flask) -> None:
     help="How many other demo users each demo user follows.",
 )
 @click.option(
+    "--replies",
+    "n_replies",
+    default=0,
+    show_default=True,
+    type=int,
+    help="How many of the posts answer an earlier post.",
+)
+@click.option(
+    "--likes",
+    "n_likes",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Likes in all, spread over the posts and the demo users.",
+)
+@click.option(
     "--password",
     default=seeding.DEFAULT_PASSWORD,
     show_default=True,
@@ -62,24 +78,29 @@ def seed_command(
     n_users: int,
     n_posts: int,
     n_follows: int,
+    n_replies: int,
+    n_likes: int,
     password: str,
     random_seed: int,
     force: bool,
 ) -> None:
-    """Fill the database with demo users demo1..demoN, posts and follows.
+    """Fill the database with demo users demo1..demoN, posts, follows and likes.
 
     Posts are spread over the users with realistic, increasing timestamps up
-    to now. The data is added to what the database holds; the command refuses
-    if any demoN name it would create is taken. Refuses in production unless
-    --force is given. While it runs, the posts index is rebuilt, so pages that
-    read posts are slow until it finishes: seed a database nobody is using.
+    to now; --replies of them answer an earlier post, and --likes likes by
+    demo users are spread over them (one per person and post, never by the
+    author), with every post's reply and like counts matching. The data is
+    added to what the database holds; the command refuses if any demoN name
+    it would create is taken. Refuses in production unless --force is given.
+    While it runs, the posts and likes indexes are rebuilt, so pages that
+    read them are slow until it finishes: seed a database nobody is using.
     """
     if current_app.config["WREN_CONFIG"] == "production" and not force:
         raise click.ClickException(
             "Refusing to add demo data to a production database. "
             "Pass --force if you really mean it."
         )
-    total = seeding.total_rows(n_users, n_posts, n_follows)
+    total = seeding.total_rows(n_users, n_posts, n_follows, n_likes)
     try:
         with click.progressbar(
             length=total, label="Seeding", show_pos=True, show_eta=True
@@ -91,13 +112,20 @@ def seed_command(
                 password=password,
                 random_seed=random_seed,
                 progress=bar.update,
+                likes=n_likes,
+                replies=n_replies,
             )
     except seeding.SeedError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
-        f"Created {result.users:,} users, {result.posts:,} posts and "
-        f"{result.follows:,} follows in {result.seconds:.1f} s."
+        f"Created {result.users:,} users, {result.posts:,} posts "
+        f"({result.replies:,} of them replies), {result.follows:,} follows and "
+        f"{result.likes:,} likes in {result.seconds:.1f} s."
     )
+    steps = ", ".join(
+        f"{name} {seconds:.1f} s" for name, seconds in result.steps.items()
+    )
+    click.echo(f"Steps: {steps}.")
     click.echo(f"Log in as demo1 .. demo{result.users} with the password {password!r}.")
 
 
