@@ -92,8 +92,9 @@ def seed_command(
     author), with every post's reply and like counts matching. The data is
     added to what the database holds; the command refuses if any demoN name
     it would create is taken. Refuses in production unless --force is given.
-    While it runs, the posts and likes indexes are rebuilt, so pages that
-    read them are slow until it finishes: seed a database nobody is using.
+    Posts and likes are each loaded in one transaction that sets their
+    indexes aside and locks the table (on PostgreSQL for readers too), so
+    pages wait or crawl until it finishes: seed a database nobody is using.
     """
     if current_app.config["WREN_CONFIG"] == "production" and not force:
         raise click.ClickException(
