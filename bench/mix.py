@@ -1,11 +1,13 @@
 """The community mix: many logged-in readers, the whole community, some writes.
 
-For one database: seed it, serve it with the production gunicorn command, log
-in ``--readers`` distinct demo users (each through the real login form, each
-from an address of its own, each with an API token), then run bench/mix.lua,
-which sends every request as a random reader to a random target, with
-``--write-share`` of them posts (half through the API, half through the form).
-Hello world is measured just before and just after (the yardstick).
+For one database: seed it (with likes and replies), serve it with the
+production gunicorn command, log in ``--readers`` distinct demo users (each
+through the real login form, each from an address of its own, each with an
+API token), then run bench/mix.lua, which sends every request as a random
+reader to a random target, with ``--write-share`` of them writes: posts,
+replies, likes and unlikes, each through the API and through the pages'
+forms. Reads include the readers' notifications, page and API. Hello world
+is measured just before and just after (the yardstick).
 """
 
 from __future__ import annotations
@@ -36,16 +38,38 @@ from bench.harness import (
 )
 
 LUA = BENCH / "mix.lua"
-# Read targets and their weights; writes come on top (--write-share).
+# Read targets and their weights (per 100 reads).
 READS: dict[str, int] = {
-    "feed": 25,  # the reader's home feed, page one
-    "explore": 15,  # everyone's posts, page one
-    "profile": 20,  # /user/demoK, K anywhere in the community
+    "feed": 22,  # the reader's home feed, page one
+    "explore": 14,  # everyone's posts, page one
+    "profile": 18,  # /user/demoK, K anywhere in the community
     "feed_deep": 8,  # ?before=<random post id>
     "explore_deep": 7,
-    "profile_deep": 10,
-    "api_feed": 15,  # GET /api/feed with the reader's bearer token
+    "profile_deep": 9,
+    "api_feed": 14,  # GET /api/feed with the reader's bearer token
+    "notifications": 5,  # GET /notifications, the reader's own
+    "api_notifications": 3,  # GET /api/notifications
 }
+# Write kinds and their weights (per 100 writes); --write-share of all
+# requests are writes. Likes are the commonest write on a microblog.
+WRITES: dict[str, int] = {
+    "api_post": 15,  # POST /api/posts {"body"}
+    "form_post": 15,  # POST / with body and csrf_token (the home page's form)
+    "api_reply": 10,  # POST /api/posts {"body", "in_reply_to"}
+    "form_reply": 10,  # POST /post/<id>/reply (the thread page's form)
+    "api_like": 15,  # PUT /api/posts/<id>/like
+    "api_unlike": 10,  # DELETE /api/posts/<id>/like
+    "form_like": 15,  # POST /post/<id>/like as the page's script sends it
+    "form_unlike": 10,  # POST /post/<id>/unlike, likewise
+}
+# Of replies and likes, this share goes to the readers' own recent posts
+# (so that their notifications fill up as in a community that talks to
+# itself), the rest to any post.
+AT_READERS = 0.5
+# Recent posts per reader to aim those at.
+POSTS_PER_READER = 10
+# Likes each reader gives other readers' posts before the run (setup).
+PRIMING_LIKES = 5
 TARGET_RATIO = {"sqlite": 0.30, "postgres": 0.25}
 MAX_P99_MS = 100.0
 
@@ -84,12 +108,71 @@ def newest_post_id(base: str, reader: Reader) -> int:
     return int(answer.json()["items"][0]["id"])
 
 
+def readers_posts(base: str, readers: list[Reader]) -> list[list[int]]:
+    """The newest few posts of each reader (through the API, as a client
+    would find them): targets for replies and likes that notify a reader."""
+
+    def recent(reader: Reader) -> list[int]:
+        headers = {**PROXY, "Authorization": f"Bearer {reader.token}"}
+        me = requests.get(base + "/api/me", headers=headers, timeout=30)
+        me.raise_for_status()
+        page = requests.get(
+            f"{base}/api/users/{me.json()['id']}/posts",
+            params={"limit": POSTS_PER_READER},
+            headers=headers,
+            timeout=30,
+        )
+        page.raise_for_status()
+        return [int(item["id"]) for item in page.json()["items"]]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(recent, readers))
+
+
+def give_notifications(
+    base: str, readers: list[Reader], posts: list[list[int]], seed: int
+) -> int:
+    """Before the run, each reader likes ``PRIMING_LIKES`` recent posts of
+    other readers (through the API), so that notification pages start as a
+    talking community's do, not empty: the seed writes likes, not the
+    notifications they would have made. Setup, not measured; the number of
+    likes sent."""
+    rng = random.Random(seed)
+    others = [i for i, mine in enumerate(posts) if mine]
+    jobs = []
+    for i, reader in enumerate(readers):
+        choices = [j for j in others if j != i]
+        for j in rng.sample(choices, min(PRIMING_LIKES, len(choices))):
+            jobs.append((reader, rng.choice(posts[j])))
+
+    def like(job: tuple[Reader, int]) -> None:
+        reader, post = job
+        answer = requests.put(
+            f"{base}/api/posts/{post}/like",
+            headers={**PROXY, "Authorization": f"Bearer {reader.token}"},
+            timeout=30,
+        )
+        if answer.status_code != 204:
+            raise RuntimeError(f"priming like of {post}: {answer.status_code}")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(like, jobs))
+    return len(jobs)
+
+
+def lua_weights(weights: dict[str, int]) -> str:
+    return (
+        "{" + ", ".join(f"{{{lua_string(k)}, {w}}}" for k, w in weights.items()) + "}"
+    )
+
+
 def write_data(
     path: Path,
     server: Server,
     readers: list[Reader],
     users: int,
     max_post: int,
+    reader_posts: list[int],
     write_share: float,
     seed: int,
 ) -> None:
@@ -107,17 +190,19 @@ def write_data(
             + ", ".join(f"{k} = {lua_string(v)}" for k, v in fields.items())
             + "},"
         )
-    reads = ", ".join(f"{{{lua_string(k)}, {w}}}" for k, w in READS.items())
     path.write_text(
         "return {\n"
         f"  host = {lua_string(f'127.0.0.1:{server.port}')},\n"
         f"  referer = {lua_string(f'https://127.0.0.1:{server.port}/')},\n"
         f"  users = {users},\n"
         f"  max_post = {max_post},\n"
+        f"  reader_posts = {{{', '.join(map(str, reader_posts))}}},\n"
+        f"  at_readers = {AT_READERS!r},\n"
         f"  write_share = {write_share!r},\n"
         f"  seed = {seed},\n"
         f"  run = {lua_string(secrets.token_hex(4))},\n"
-        f"  reads = {{{reads}}},\n"
+        f"  reads = {lua_weights(READS)},\n"
+        f"  writes = {lua_weights(WRITES)},\n"
         "  readers = {\n" + "\n".join(rows) + "\n  },\n"
         "}\n"
     )
@@ -127,7 +212,7 @@ def mix_run(args: Any, server: Server, data: Path, seconds: int) -> dict[str, An
     raw = wrk(args, server.url + "/", LUA, seconds, {"WRK_MIX_DATA": str(data)})
     sent = raw["sent"]
     total_sent = sum(sent.values()) or 1
-    writes = sent["api_post"] + sent["form_post"]
+    writes = sum(sent[kind] for kind in WRITES)
     bad = sum(raw["bad"].values()) + raw["unknown"]
     socket_errors = raw["socket_errors"] + raw["timeouts"]
     return {
@@ -139,6 +224,8 @@ def mix_run(args: Any, server: Server, data: Path, seconds: int) -> dict[str, An
         "requests": raw["requests"],
         "failures": bad + socket_errors,
         "bad_answers": bad,
+        # Answers outside 2xx, but for the form posts' redirects to success.
+        "non2xx": raw["non2xx"],
         "socket_errors": socket_errors,
         "write_share_sent": round(writes / total_sent, 4),
         "sent": sent,
@@ -151,8 +238,8 @@ def mix_run(args: Any, server: Server, data: Path, seconds: int) -> dict[str, An
 
 
 def measure_mix(args: Any, db: Database, yardstick: Yardstick) -> dict[str, Any]:
-    sizes = Sizes(args.users, args.posts, args.follows)
-    url, seed_seconds = db.prepare("mix", sizes, fresh_copy=True)
+    sizes = Sizes(args.users, args.posts, args.follows, args.likes, args.replies)
+    url, seeded = db.prepare("mix", sizes, fresh_copy=True)
     with (
         wren_server(args, url) as srv,
         tempfile.TemporaryDirectory(prefix="wren-mix-") as tmp,
@@ -161,8 +248,18 @@ def measure_mix(args: Any, db: Database, yardstick: Yardstick) -> dict[str, Any]
         readers = log_in_readers(srv.url, args.users, args.readers, args.seed)
         data = Path(tmp) / "mix-data.lua"
         max_post = newest_post_id(srv.url, readers[0])
+        targets = readers_posts(srv.url, readers)
+        note("each reader likes a few posts of other readers (notifications)")
+        primed = give_notifications(srv.url, readers, targets, args.seed)
         write_data(
-            data, srv, readers, args.users, max_post, args.write_share, args.seed
+            data,
+            srv,
+            readers,
+            args.users,
+            max_post,
+            [post for mine in targets for post in mine],
+            args.write_share,
+            args.seed,
         )
         before = yardstick.before()
         note(f"mix on {db.kind}: {args.warmup} s warm-up, {args.duration} s measured")
@@ -174,9 +271,11 @@ def measure_mix(args: Any, db: Database, yardstick: Yardstick) -> dict[str, Any]
     target = TARGET_RATIO[db.kind]
     return {
         "db": db.kind,
-        "seed_seconds": seed_seconds,
+        "seed_seconds": seeded.seconds if seeded else None,
+        "seed_steps": seeded.steps if seeded else {},
         "readers": len(readers),
         "max_post_id": max_post,
+        "priming_likes": primed,
         **result,
         "hello_before_rps": before["rps"],
         "hello_after_rps": after["rps"],
@@ -195,7 +294,7 @@ def measure_mix(args: Any, db: Database, yardstick: Yardstick) -> dict[str, Any]
 def table(results: list[dict[str, Any]]) -> str:
     head = (
         f"{'db':<9}{'rps':>8}{'hello':>9}{'ratio':>7}{'target':>7}"
-        f"{'p50ms':>8}{'p99ms':>8}{'fail':>6}{'writes':>8}"
+        f"{'p50ms':>8}{'p99ms':>8}{'fail':>6}{'non2xx':>7}{'writes':>8}"
         f"  {'ratio_ok':<9}{'p99_ok':<7}{'no_fail':<7}"
     )
     lines = [head]
@@ -204,17 +303,17 @@ def table(results: list[dict[str, Any]]) -> str:
         lines.append(
             f"{r['db']:<9}{r['rps']:>8.1f}{r['hello_rps']:>9.1f}{r['ratio']:>7.3f}"
             f"{TARGET_RATIO[r['db']]:>7.2f}{r['p50_ms']:>8.1f}{r['p99_ms']:>8.1f}"
-            f"{r['failures']:>6}{r['write_share_sent']:>8.1%}"
+            f"{r['failures']:>6}{r['non2xx']:>7}{r['write_share_sent']:>8.1%}"
             f"  {met[0]!s:<9}{met[1]!s:<7}{met[2]!s:<7}"
         )
     for r in results:
         sent = r["sent"]
         total = sum(sent.values()) or 1
         empty = {k: n for k, n in r["empty_pages"].items() if n}
+        writes = ", ".join(f"{k} {sent[k] / total:.1%}" for k in WRITES)
         lines.append(
             f"  {r['db']}: {r['requests']} answers from {r['readers']} readers; "
-            f"sent api_post {sent['api_post'] / total:.1%}, "
-            f"form_post {sent['form_post'] / total:.1%}; "
-            f"empty pages {empty or 0}; seed {r['seed_seconds']} s"
+            f"sent {writes}; empty pages {empty or 0}; seed {r['seed_seconds']} s "
+            f"{r.get('seed_steps') or ''}"
         )
     return "\n".join(lines)

@@ -4,14 +4,15 @@
 PostgreSQL (``--db``), one server at a time:
 
 - the **community mix** (``--workload mix``, the default; bench/mix.py and
-  bench/mix.lua): a seeded community (2,000 users, 200,000 posts, 20 follows
-  each), at least 100 distinct logged-in readers, every request a random
-  reader and a random target (their feed, /explore, any profile, deep
-  ``?before=`` pages, /api/feed), 8% of them posts through the API and the
-  form;
+  bench/mix.lua): a seeded community (2,000 users, 200,000 posts of which
+  20,000 replies, 1,000,000 likes, 20 follows each), at least 100 distinct
+  logged-in readers, every request a random reader and a random target
+  (their feed, /explore, any profile, deep ``?before=`` pages, /api/feed,
+  their notifications as a page and through the API), 8% of them writes:
+  posts, replies, likes and unlikes, through the API and the forms;
 - the **single reader** (``--workload single``; bench/single.py): demo1 on
-  the feed, /explore, /user/demo2 and /api/feed, at 1,000 and 1,000,000
-  posts.
+  the feed, /explore, /user/demo2 and /api/feed, at 1,000 posts (5,000
+  likes) and 1,000,000 posts (5,000,000 likes).
 
 ``--workload all`` runs both. Wren is served with ``gunicorn -c
 gunicorn.conf.py run:app`` in the production config, as behind a TLS proxy
@@ -19,8 +20,9 @@ gunicorn.conf.py run:app`` in the production config, as behind a TLS proxy
 proxy address, so Secure cookies, HSTS and the HTTPS redirect all stay on),
 and bench/hello.py under the identical command is measured just before and
 just after every Wren measurement (the yardstick; see harness.Yardstick).
-Only 2xx answers with real content count as good (a form post's 302 to "/"
-as well); anything else is a failure, and a run with failures exits 1.
+Only 2xx answers with real content count as good (and a form's redirect
+that is its success: a post's 302 to "/", a reply's to its thread); anything
+else is a failure, and a run with failures exits 1.
 Targets are reported, not enforced.
 
 The access log is off for every server alike. Results go to
@@ -86,6 +88,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     mixing = parser.add_argument_group("community mix")
     mixing.add_argument("--users", type=int, default=2_000, help="demo1..demoN")
     mixing.add_argument("--posts", type=int, default=200_000, help="seeded")
+    mixing.add_argument("--likes", type=int, default=1_000_000, help="seeded")
+    mixing.add_argument(
+        "--replies", type=int, default=20_000, help="of the posts, seeded"
+    )
     mixing.add_argument("--readers", type=int, default=100, help="distinct, >= 100")
     mixing.add_argument(
         "--write-share", type=float, default=0.08, help="of requests, 0.05-0.10"
@@ -94,9 +100,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     one = parser.add_argument_group("single reader")
     one.add_argument("--small-users", type=int, default=100, help="small database")
     one.add_argument("--small-posts", type=int, default=1_000, help="small database")
+    one.add_argument("--small-likes", type=int, default=5_000, help="small database")
+    one.add_argument("--small-replies", type=int, default=100, help="small database")
     one.add_argument("--large-users", type=int, default=10_000, help="large database")
     one.add_argument(
         "--large-posts", type=int, default=1_000_000, help="large database"
+    )
+    one.add_argument(
+        "--large-likes", type=int, default=5_000_000, help="large database"
+    )
+    one.add_argument(
+        "--large-replies", type=int, default=100_000, help="large database"
     )
     parser.add_argument("--follows", type=int, default=20, help="per demo user")
     parser.add_argument("--duration", type=int, default=15, help="seconds per run")
@@ -117,8 +131,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.users, args.posts = 200, 5_000
+        args.likes, args.replies = 25_000, 500
         args.readers = min(args.readers, 100)
         args.large_users, args.large_posts = 1_000, 20_000
+        args.large_likes, args.large_replies = 100_000, 2_000
         args.duration, args.warmup = 5, 1
     if args.readers > args.users:
         parser.error("--readers cannot exceed --users")
@@ -213,10 +229,14 @@ def main(argv: list[str] | None = None) -> int:
             "mix": {
                 "users": args.users,
                 "posts": args.posts,
+                "likes": args.likes,
+                "replies": args.replies,
                 "follows_per_user": args.follows,
                 "readers": args.readers,
                 "write_share": args.write_share,
                 "reads": mix.READS,
+                "writes": mix.WRITES,
+                "at_readers": mix.AT_READERS,
                 "seed": args.seed,
             },
             "quick": args.quick,
@@ -250,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server env: {args.extra_env}")
     if mixes:
         print(
-            f"\ncommunity mix: {args.users:,} users, {args.posts:,} posts, "
+            f"\ncommunity mix: {args.users:,} users, {args.posts:,} posts "
+            f"({args.replies:,} replies), {args.likes:,} likes, "
             f"{args.follows} follows each, {args.readers} readers, "
             f"{args.write_share:.0%} writes"
         )

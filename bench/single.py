@@ -1,7 +1,8 @@
 """The single reader: demo1, logged in, on one URL at a time, small and large.
 
-For one database: seed a small (1,000 posts) and a large (1,000,000 posts)
-database, timing the large seed; serve each; measure the home feed,
+For one database: seed a small (1,000 posts, 5,000 likes) and a large
+(1,000,000 posts, 5,000,000 likes; a tenth of the posts replies in both)
+database, timing the seeds step by step; serve each; measure the home feed,
 /explore, /user/demo2 and GET /api/feed, one at a time, each beside hello
 world (the yardstick).
 """
@@ -14,6 +15,7 @@ from bench.harness import (
     POST_CARD,
     PROXY,
     Database,
+    SeedTime,
     Sizes,
     Yardstick,
     check_run,
@@ -60,14 +62,28 @@ def measure_size(args: Any, url: str, yardstick: Yardstick) -> dict[str, Any]:
 
 def measure_single(args: Any, db: Database, yardstick: Yardstick) -> dict[str, Any]:
     sizes = {
-        "small": Sizes(args.small_users, args.small_posts, args.follows),
-        "large": Sizes(args.large_users, args.large_posts, args.follows),
+        "small": Sizes(
+            args.small_users,
+            args.small_posts,
+            args.follows,
+            args.small_likes,
+            args.small_replies,
+        ),
+        "large": Sizes(
+            args.large_users,
+            args.large_posts,
+            args.follows,
+            args.large_likes,
+            args.large_replies,
+        ),
     }
-    seeds: dict[str, float | None] = {}
+    seeded: dict[str, SeedTime | None] = {}
     runs: dict[str, dict[str, Any]] = {}
     for size in SIZES:
-        url, seeds[size] = db.prepare(size, sizes[size])
+        url, seeded[size] = db.prepare(size, sizes[size])
         runs[size] = measure_size(args, url, yardstick)
+    seeds = {s: t.seconds if t else None for s, t in seeded.items()}
+    seed_steps = {s: t.steps if t else {} for s, t in seeded.items()}
 
     endpoints: dict[str, Any] = {}
     met: dict[str, bool] = {}
@@ -90,14 +106,18 @@ def measure_single(args: Any, db: Database, yardstick: Yardstick) -> dict[str, A
         )
     failures = sum(failures_of(runs[s][n]) for s in SIZES for n in ENDPOINTS)
     met["zero failures"] = failures == 0
-    if seeds.get("large") is not None:
-        met[f"seed large < {MAX_SEED_SECONDS:.0f} s"] = (
-            seeds["large"] or 0.0
-        ) < MAX_SEED_SECONDS
+    if seeds["large"] is not None:
+        # The contract's figure is for the seed of 1M posts (< 60 s); the
+        # likes, new since, are timed beside it (seed_steps).
+        without_likes = seeds["large"] - seed_steps["large"].get("likes", 0.0)
+        met[f"seed large without likes < {MAX_SEED_SECONDS:.0f} s"] = (
+            without_likes < MAX_SEED_SECONDS
+        )
     return {
         "db": db.kind,
         "sizes": {s: sizes[s].params() for s in SIZES},
         "seed_seconds": seeds,
+        "seed_steps": seed_steps,
         "endpoints": endpoints,
         "rss_mb_per_worker": {s: runs[s]["rss_mb"] for s in SIZES},
         "failures": failures,
@@ -121,5 +141,8 @@ def table(result: dict[str, Any]) -> str:
             )
         lines.append(f"{'':<10}large/small p50: {data['large_small_p50']}")
     lines.append(f"seed seconds: {result['seed_seconds']}")
+    for size, steps in result.get("seed_steps", {}).items():
+        if steps:
+            lines.append(f"  {size} seed steps (s): {steps}")
     lines += [f"  {ok!s:<5} {name}" for name, ok in result["targets_met"].items()]
     return "\n".join(lines)
