@@ -8,13 +8,16 @@ usernames), so an edit, a rename or a new address simply makes new keys:
 nothing is ever invalidated, no write elsewhere empties anything, and no
 node can serve a card made from old values. The cache is Flask-Caching's
 (in-process by default, Redis when configured, so that nodes share it).
-What differs per reader or changes often (counts, the like button, the
-author's own controls) is rendered around the card by the page's template.
+The reply link and the like count are cached with the card (the key holds
+both counts, so a like or a reply makes that one card anew). What differs
+per reader (the like button's state and form token, the author's own
+controls) is rendered around them by the page's template.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from flask import Flask, current_app, url_for
 from markupsafe import Markup, escape
@@ -31,8 +34,18 @@ LINK = Markup('<a href="{}" rel="nofollow noopener ugc">{}</a>')
 NAME_LINK = Markup('<a class="{}" href="{}">{}</a>')
 
 
+class Card(NamedTuple):
+    """A post's shared HTML: the card, its reply link and its like count."""
+
+    card: Markup
+    reply: Markup
+    likes: Markup
+
+
 def card_key(post: PostView) -> str:
     shown = (
+        post.reply_count,
+        post.like_count,
         post.username,
         post.email,
         post.edited_at,
@@ -43,7 +56,7 @@ def card_key(post: PostView) -> str:
     return f"card:{post.id}:{fragment_key('card', shown)}"
 
 
-def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Markup]]:
+def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Card]]:
     """Each post with its shared card, from the cache or rendered now.
 
     One round trip to the cache for the whole page, and one to store the
@@ -51,13 +64,13 @@ def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Markup]]:
     """
     keys = [card_key(post) for post in posts]
     found = cache.get_many(*keys) if keys else []
-    missing: dict[str, str] = {}
+    missing: dict[str, tuple[str, str, str]] = {}
     cards = []
-    for post, key, html in zip(posts, keys, found, strict=True):
-        if html is None:
-            html = missing[key] = _render(post)
+    for post, key, parts in zip(posts, keys, found, strict=True):
+        if parts is None:
+            parts = missing[key] = _render(post)
         # A template's own output, kept as text by the cache.
-        cards.append((post, Markup(html)))  # noqa: S704
+        cards.append((post, Card(*(Markup(part) for part in parts))))  # noqa: S704
     if missing:
         cache.set_many(missing)
     return cards
@@ -84,12 +97,14 @@ def body_html(post: PostView) -> Markup:
     return Markup("").join(parts)
 
 
-def _render(post: PostView) -> str:
-    template = current_app.jinja_env.get_template(TEMPLATE)
+def _render(post: PostView) -> tuple[str, str, str]:
+    macros = current_app.jinja_env.get_template(TEMPLATE).module
     author_url = url_for("main.user_profile", username=post.username)
     avatar_url = avatar_for(post.email, AVATAR_SIZE)
-    card = template.module.post_card  # type: ignore[attr-defined]
-    return str(card(post, author_url, avatar_url, body_html(post)))
+    card = macros.post_card(post, author_url, avatar_url, body_html(post))  # type: ignore[attr-defined]
+    reply = macros.reply_link(post)  # type: ignore[attr-defined]
+    likes = macros.like_count(post)  # type: ignore[attr-defined]
+    return str(card), str(reply), str(likes)
 
 
 def init_app(app: Flask) -> None:
