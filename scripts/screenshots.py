@@ -67,6 +67,8 @@ DOCS = [
     ("profile-desktop-dark", "profile-desktop-dark"),
     ("feed-phone-dark", "feed-phone-dark"),
     ("landing-phone-light", "landing-phone-light"),
+    ("thread-desktop-light", "thread-desktop-light"),
+    ("notifications-phone-dark", "notifications-phone-dark"),
 ]
 POSTS = [
     ("ada", "Morning walk by the river: the wrens are back, loud as ever."),
