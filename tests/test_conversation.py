@@ -231,7 +231,10 @@ def test_like_and_unlike_are_idempotent_and_keep_the_count(app, client, auth, pe
     assert row(app, post_id).like_count == 1
     page = client.get("/explore").get_data(as_text=True)
     assert 'aria-pressed="true"' in page
-    assert f'action="/post/{post_id}/unlike"' in page
+    assert f'formaction="/post/{post_id}/unlike"' in page
+    # Every like button submits the page's one form, which holds the token.
+    assert page.count('<form id="like-form"') == 1
+    assert 'form="like-form"' in page
     assert (
         '<span class="like-number">1</span> <span class="like-noun">like</span>' in page
     )

@@ -21,8 +21,6 @@ from app.web import conditional
 from app.web.security import safe_next
 
 # Ids are 32-bit on PostgreSQL, where a larger one is an error, not a 404.
-# Every page about one post hangs under its thread URL: the card's like form
-# (templates/main/_posts.html) appends /like and /unlike to it.
 POST = "/post/<int(max=2147483647):post_id>"
 
 

@@ -8,10 +8,11 @@ usernames), so an edit, a rename or a new address simply makes new keys:
 nothing is ever invalidated, no write elsewhere empties anything, and no
 node can serve a card made from old values. The cache is Flask-Caching's
 (in-process by default, Redis when configured, so that nodes share it).
-The reply link and the like count are cached with the card (the key holds
-both counts, so a like or a reply makes that one card anew). What differs
-per reader (the like button's state and form token, the author's own
-controls) is rendered around them by the page's template.
+The reply link, the like count and the like button (in both states) are
+cached with the card; the key holds both counts, so a like or a reply makes
+that one card anew. The button submits the page's one like form, which
+holds the reader's form token. What remains per reader (which button state,
+the author's own controls) is chosen around them by the page's template.
 """
 
 from __future__ import annotations
@@ -35,11 +36,14 @@ NAME_LINK = Markup('<a class="{}" href="{}">{}</a>')
 
 
 class Card(NamedTuple):
-    """A post's shared HTML: the card, its reply link and its like count."""
+    """A post's shared HTML: the card, its reply link, its like count, and
+    its like button as pressed and as not pressed."""
 
     card: Markup
     reply: Markup
     likes: Markup
+    liked: Markup
+    unliked: Markup
 
 
 def card_key(post: PostView) -> str:
@@ -64,7 +68,7 @@ def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Card]]:
     """
     keys = [card_key(post) for post in posts]
     found = cache.get_many(*keys) if keys else []
-    missing: dict[str, tuple[str, str, str]] = {}
+    missing: dict[str, tuple[str, ...]] = {}
     cards = []
     for post, key, parts in zip(posts, keys, found, strict=True):
         if parts is None:
@@ -97,14 +101,16 @@ def body_html(post: PostView) -> Markup:
     return Markup("").join(parts)
 
 
-def _render(post: PostView) -> tuple[str, str, str]:
+def _render(post: PostView) -> tuple[str, ...]:
     macros = current_app.jinja_env.get_template(TEMPLATE).module
     author_url = url_for("main.user_profile", username=post.username)
     avatar_url = avatar_for(post.email, AVATAR_SIZE)
     card = macros.post_card(post, author_url, avatar_url, body_html(post))  # type: ignore[attr-defined]
     reply = macros.reply_link(post)  # type: ignore[attr-defined]
     likes = macros.like_count(post)  # type: ignore[attr-defined]
-    return str(card), str(reply), str(likes)
+    liked = macros.like_button(post, True)  # type: ignore[attr-defined]
+    unliked = macros.like_button(post, False)  # type: ignore[attr-defined]
+    return tuple(str(part) for part in (card, reply, likes, liked, unliked))
 
 
 def init_app(app: Flask) -> None:

@@ -152,20 +152,22 @@
     });
   }
 
-  // Like and unlike in place. The form still works without this (a normal
-  // POST and a redirect back); with it, the server answers 204 to a fetch
-  // that asks for JSON and the button and count change here.
+  // Like and unlike in place. Every card's like button submits the page's
+  // one #like-form to its own formaction; without this script that is a
+  // normal POST and a redirect back. With it, the server answers 204 to a
+  // fetch that asks for JSON and the button and count change here.
   function likeButtons() {
     if (!window.fetch || !window.FormData) { return; }
     document.addEventListener("submit", function (event) {
-      var form = event.target;
-      if (!form.classList || !form.classList.contains("like-form")) { return; }
+      var button = event.submitter;
+      if (!button || !button.classList.contains("like-button")) { return; }
       event.preventDefault();
       event.stopPropagation();  // not a page load: no double-submit guard
-      if (form.dataset.busy === "true") { return; }
-      form.dataset.busy = "true";
-      var button = form.querySelector(".like-button");
-      fetch(form.action, {
+      if (button.dataset.busy === "true") { return; }
+      button.dataset.busy = "true";
+      var form = event.target;
+      var action = button.getAttribute("formaction");
+      fetch(action, {
         method: "POST",
         body: new FormData(form),
         headers: { "Accept": "application/json" },
@@ -174,8 +176,9 @@
         if (response.status !== 204) { throw new Error("HTTP " + response.status); }
         var liked = button.getAttribute("aria-pressed") !== "true";
         button.setAttribute("aria-pressed", liked ? "true" : "false");
-        form.action = liked ? form.dataset.unlikeUrl : form.dataset.likeUrl;
-        var count = form.parentNode.querySelector(".like-count");
+        button.setAttribute("formaction", liked ? button.dataset.unlikeUrl : button.dataset.likeUrl);
+        var row = button.closest(".post-actions");
+        var count = row && row.querySelector(".like-count");
         if (count) {
           var number = count.querySelector(".like-number");
           var n = Math.max(0, parseInt(number.textContent, 10) + (liked ? 1 : -1));
@@ -183,10 +186,11 @@
           count.querySelector(".like-noun").textContent = n === 1 ? "like" : "likes";
           count.hidden = n === 0;
         }
-        delete form.dataset.busy;
+        delete button.dataset.busy;
       }).catch(function () {
         // Let the server say what went wrong (an expired form, a logout).
-        delete form.dataset.busy;
+        delete button.dataset.busy;
+        form.action = action;
         form.submit();
       });
     }, true);
