@@ -38,10 +38,6 @@ TAG_MAX = 64
 NOTIFICATION_KINDS = ("follow", "reply", "mention", "like")
 
 
-class CannotFollowSelf(ValueError):
-    """Raised when a user tries to follow their own account."""
-
-
 follows = sa.Table(
     "follows",
     db.metadata,
@@ -148,12 +144,6 @@ class User(UserMixin, Model):
             follows.c.follower_id == self.id, follows.c.followed_id == other.id
         )
         return db.session.scalar(query) is not None
-
-    def follow(self, other: User) -> None:
-        if other.id == self.id:
-            raise CannotFollowSelf("You cannot follow yourself.")
-        if not self.is_following(other):
-            self.following.add(other)
 
     def unfollow(self, other: User) -> None:
         # One DELETE statement: two requests at once (a double click) both

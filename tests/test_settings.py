@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import ApiToken, Post, User, follows
+from app.services import social
 from tests.conftest import AuthActions
 from tests.factories import DEFAULT_PASSWORD, PostFactory
 from tests.mailbox import link_in, mail_to, outbox
@@ -268,9 +269,8 @@ def test_delete_account_removes_posts_follows_and_tokens(
         other = db.session.get(User, susan.id)
         PostFactory(author=john, body="john's post")
         PostFactory(author=other, body="susan's post")
-        john.follow(other)
-        other.follow(john)
-        db.session.commit()
+        social.follow(john, other)
+        social.follow(other, john)
     add_api_token(app, user.id)
     add_api_token(app, susan.id)
 
