@@ -19,19 +19,10 @@ from app.models import Like, Post, User, table_of
 from app.pagination import Page, page_of
 from app.services import notifications
 from app.services.errors import NotFound
-from app.services.posts import NO_SUCH_POST, get_or_fail
+from app.services.posts import NO_SUCH_POST, get_or_fail, move_counter
 
 _LIKES = table_of(Like)
-_POSTS = table_of(Post)
 _USERS = table_of(User)
-
-
-def _count(post_id: int, change: int) -> None:
-    db.session.execute(
-        sa.update(_POSTS)
-        .where(_POSTS.c.id == post_id)
-        .values(like_count=_POSTS.c.like_count + change)
-    )
 
 
 def like(user: User, post_id: int) -> None:
@@ -46,7 +37,7 @@ def like(user: User, post_id: int) -> None:
         db.session.rollback()
         raise NotFound(NO_SUCH_POST) from None
     if added:
-        _count(post.id, 1)
+        move_counter(post.id, "like_count", 1)
         notifications.notify("like", user.id, [post.user_id], post.id)
     db.session.commit()
 
@@ -60,7 +51,7 @@ def unlike(user: User, post_id: int) -> None:
         )
     ).rowcount  # type: ignore[attr-defined]
     if removed:
-        _count(post.id, -removed)
+        move_counter(post.id, "like_count", -removed)
         notifications.withdraw("like", user.id, post.id)
     db.session.commit()
 

@@ -37,6 +37,17 @@ def get_or_fail(post_id: int) -> Post:
     return post
 
 
+def move_counter(post_id: int, counter: str, change: int) -> None:
+    """Add ``change`` to a post's ``reply_count`` or ``like_count`` in one
+    UPDATE (no read first, so concurrent changes add up); no commit."""
+    column = _POSTS.c[counter]
+    db.session.execute(
+        sa.update(_POSTS)
+        .where(_POSTS.c.id == post_id)
+        .values({column: column + change})
+    )
+
+
 def publish(author: User, body: str, in_reply_to: int | None = None) -> Post:
     """Publish ``body`` (trimmed, 1–280 characters) as ``author``, as a reply
     to the post ``in_reply_to`` when given.
@@ -52,11 +63,7 @@ def publish(author: User, body: str, in_reply_to: int | None = None) -> Post:
     db.session.flush()
     mentioned = _store_names(post, post_text.names(body))
     if parent is not None:
-        db.session.execute(
-            sa.update(_POSTS)
-            .where(_POSTS.c.id == parent.id)
-            .values(reply_count=_POSTS.c.reply_count + 1)
-        )
+        move_counter(parent.id, "reply_count", 1)
         notifications.notify("reply", author.id, [parent.user_id], post.id)
         # The reply notification already tells the parent's author.
         mentioned = [user_id for user_id in mentioned if user_id != parent.user_id]
@@ -146,11 +153,7 @@ def delete(post: Post, user: User) -> None:
     if post.user_id != user.id:
         raise Forbidden("You can only delete your own posts.")
     if post.in_reply_to_id is not None:
-        db.session.execute(
-            sa.update(_POSTS)
-            .where(_POSTS.c.id == post.in_reply_to_id)
-            .values(reply_count=_POSTS.c.reply_count - 1)
-        )
+        move_counter(post.in_reply_to_id, "reply_count", -1)
     db.session.execute(sa.delete(_POSTS).where(_POSTS.c.id == post.id))
     db.session.commit()
     db.session.expunge(post)
