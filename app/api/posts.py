@@ -15,7 +15,6 @@ from app.api.routes import (
     domain_error,
     get_post_or_404,
     get_post_view_or_404,
-    no_content,
     notification_page_response,
     page_args,
     post_page_response,
@@ -37,6 +36,7 @@ from app.api.users import card_page
 from app.pagination import Page
 from app.services import likes, notifications, post_text, posts, timelines
 from app.services.errors import DomainError, Forbidden, NotFound
+from app.web.headers import no_content
 
 POST_EXAMPLE = {
     "id": 42,

@@ -182,13 +182,6 @@ def require_json_body() -> None:
         abort(400, f"The request body is not valid JSON: {exc}")
 
 
-def no_content() -> Response:
-    """An empty 204, without the JSON content type APIFlask would add."""
-    response = current_app.response_class(status=204)
-    del response.headers["Content-Type"]
-    return response
-
-
 def domain_error(exc: DomainError, location: str = "json") -> NoReturn:
     """Answer a broken rule as a 422 in the shape of APIFlask's validation errors."""
     if exc.field:

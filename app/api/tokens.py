@@ -7,10 +7,11 @@ from typing import Any
 from flask.typing import ResponseReturnValue
 
 from app.api.auth import basic_auth, current_user, token_auth
-from app.api.routes import BODY_ERRORS, bp, no_content
+from app.api.routes import BODY_ERRORS, bp
 from app.api.schemas import TokenOut
 from app.extensions import limiter
 from app.services import api_tokens
+from app.web.headers import no_content
 from app.web.ratelimits import (
     api_token_account_limits,
     api_token_limits,

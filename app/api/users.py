@@ -12,7 +12,6 @@ from app.api.routes import (
     bp,
     domain_error,
     get_user_or_404,
-    no_content,
     page_args,
     post_page_response,
 )
@@ -33,6 +32,7 @@ from app.models import User
 from app.pagination import Page
 from app.services import accounts, social, timelines
 from app.services.errors import DomainError
+from app.web.headers import no_content
 from app.web.ratelimits import register_limits
 
 REGISTRATION_PENDING = (

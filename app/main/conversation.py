@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -18,6 +18,7 @@ from app.pagination import parse_cursor
 from app.services import DomainError, likes, notifications, post_text, posts, timelines
 from app.services.errors import Forbidden, NotFound
 from app.web import conditional
+from app.web.headers import no_content
 from app.web.security import safe_next
 
 # Ids are 32-bit on PostgreSQL, where a larger one is an error, not a 404.
@@ -53,9 +54,7 @@ def done(default: str) -> ResponseReturnValue:
     """204 for a script's fetch that asked for JSON, else back where the
     form came from."""
     if wants_json():
-        response = current_app.response_class(status=204)
-        del response.headers["Content-Type"]
-        return response
+        return no_content()
     return back_to(default)
 
 

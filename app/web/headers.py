@@ -13,10 +13,19 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, g, make_response, request
+from flask import Flask, current_app, g, make_response, request
 from flask.wrappers import Response
 
 from app.web.login import reader
+
+
+def no_content() -> Response:
+    """An empty 204, without the content type Flask (or APIFlask's JSON)
+    would add: the pages' fetches and the API answer it alike."""
+    response = current_app.response_class(status=204)
+    del response.headers["Content-Type"]
+    return response
+
 
 Policy = dict[str, str | list[str]]
 
