@@ -153,7 +153,7 @@ def edit_post(post_id: int) -> ResponseReturnValue:
     draft = form.body.data if request.method == "POST" else post.body
     return render_template(
         "main/edit_post.html",
-        post=timelines.view(post.id, current_user.id),
+        post=post,
         draft=draft or "",
         errors=list(form.body.errors),
         post_max=POST_MAX,
@@ -162,12 +162,11 @@ def edit_post(post_id: int) -> ResponseReturnValue:
 
 @bp.get(f"{POST}/history")
 def post_history(post_id: int) -> ResponseReturnValue:
-    shown = timelines.view(post_id, viewer_id())
-    if shown is None:
+    post = timelines.view(post_id, viewer_id())
+    if post is None:
         not_found()
-    post = post_or_404(post_id)
-    page = posts.history_page(post, before_arg(), page_size())
-    return render_template("main/history.html", post=shown, page=page)
+    page = posts.history_page(post.id, before_arg(), page_size())
+    return render_template("main/history.html", post=post, page=page)
 
 
 @bp.get(f"{POST}/delete")

@@ -166,8 +166,8 @@ class Version(NamedTuple):
     replaced_at: datetime
 
 
-def history_page(post: Post, before: int | None, limit: int) -> Page[Version]:
-    """``post``'s earlier texts, newest first."""
+def history_page(post_id: int, before: int | None, limit: int) -> Page[Version]:
+    """The earlier texts of the post ``post_id``, newest first."""
     versions = table_of(PostVersion)
     statement = (
         sa.select(
@@ -176,7 +176,7 @@ def history_page(post: Post, before: int | None, limit: int) -> Page[Version]:
             versions.c.written_at,
             versions.c.replaced_at,
         )
-        .where(versions.c.post_id == post.id)
+        .where(versions.c.post_id == post_id)
         .order_by(versions.c.id.desc())
         .limit(limit + 1)
     )
