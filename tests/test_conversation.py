@@ -440,3 +440,39 @@ def test_deleting_an_account_takes_its_likes_and_replies_off_the_counters(app, p
         )
     post = row(app, root)
     assert (post.reply_count, post.like_count) == (1, 1)
+
+
+def test_every_address_on_a_card_answers(app, client, auth, people):
+    """Cards build their post's addresses from its thread's (app.web.cards):
+    each one must still reach its route."""
+    parent = publish(app, "bob", "the parent")
+    post_id = publish(app, "alice", "a reply", in_reply_to=parent)
+    auth.login("alice")
+    auth.post_form(f"/post/{post_id}/edit", {"body": "an edited reply"}, page="/")
+    page = client.get("/explore").get_data(as_text=True)
+    card = page[page.index(f'id="post-{post_id}"') :]
+    card = card[: card.index("</article>")]
+    links = set(re.findall(r'(?:href|formaction|data-(?:un)?like-url)="([^"#]+)', card))
+    pages = {
+        link for link in links if not link.endswith("like") and "/static/" not in link
+    }
+    assert pages == {
+        "/user/alice",
+        f"/post/{post_id}",
+        f"/post/{post_id}/history",
+        f"/post/{post_id}/likes",
+        f"/post/{post_id}/edit",
+        f"/post/{post_id}/delete?next=/explore",
+        f"/post/{parent}",
+    }
+    for link in pages:
+        assert client.get(link).status_code == 200, link
+    assert links - pages == {
+        "/static/img/icons.svg",
+        f"/post/{post_id}/like",
+        f"/post/{post_id}/unlike",
+    }
+    for action in ("like", "unlike"):
+        response = auth.post_form(f"/post/{post_id}/{action}", {"next": "/"}, page="/")
+        assert response.status_code == 302
+    assert row(app, post_id).like_count == 0

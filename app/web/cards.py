@@ -18,7 +18,7 @@ the author's own controls) is chosen around them by the page's template.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app, url_for
 from markupsafe import Markup, escape
@@ -30,6 +30,7 @@ from app.services.timelines import PostView
 from app.web.templating import fragment_key
 
 TEMPLATE = "main/_post.html"
+ICONS = "_icons.html"
 AVATAR_SIZE = 48
 LINK = Markup('<a href="{}" rel="nofollow noopener ugc">{}</a>')
 NAME_LINK = Markup('<a class="{}" href="{}">{}</a>')
@@ -70,9 +71,14 @@ def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Card]]:
     found = cache.get_many(*keys) if keys else []
     missing: dict[str, tuple[str, ...]] = {}
     cards = []
+    macros: Any = None
+    icons: CardIcons | None = None
     for post, key, parts in zip(posts, keys, found, strict=True):
         if parts is None:
-            parts = missing[key] = _render(post)
+            if macros is None or icons is None:
+                macros = current_app.jinja_env.get_template(TEMPLATE).module
+                icons = _icons()
+            parts = missing[key] = _render(post, macros, icons)
         # A template's own output, kept as text by the cache.
         cards.append((post, Card(*(Markup(part) for part in parts))))  # noqa: S704
     if missing:
@@ -101,15 +107,63 @@ def body_html(post: PostView) -> Markup:
     return Markup("").join(parts)
 
 
-def _render(post: PostView) -> tuple[str, ...]:
-    macros = current_app.jinja_env.get_template(TEMPLATE).module
-    author_url = url_for("main.user_profile", username=post.username)
+class CardLinks(NamedTuple):
+    """The addresses a card shows, each built once per card."""
+
+    author: str
+    thread: str
+    like: str
+    unlike: str
+    likes: str
+    history: str | None
+    reply_to: str | None
+
+
+class CardIcons(NamedTuple):
+    """The icons in a card's action row, drawn once per page that needs them."""
+
+    reply: Markup
+    like_off: Markup
+    like_on: Markup
+
+
+def _icons() -> CardIcons:
+    icon = current_app.jinja_env.get_template(ICONS).module.icon  # type: ignore[attr-defined]
+    return CardIcons(
+        reply=icon("reply"),
+        like_off=icon("heart", classes="like-off"),
+        like_on=icon("heart-fill", classes="like-on"),
+    )
+
+
+def _links(post: PostView) -> CardLinks:
+    # url_for was a third of a card's cost. Every page about a post is
+    # routed under its thread's address (app.main.conversation.POST), so
+    # one url_for gives them all.
+    thread = url_for("main.thread", post_id=post.id)
+    return CardLinks(
+        author=url_for("main.user_profile", username=post.username),
+        thread=thread,
+        like=f"{thread}/like",
+        unlike=f"{thread}/unlike",
+        likes=f"{thread}/likes",
+        history=f"{thread}/history" if post.edited_at else None,
+        reply_to=(
+            url_for("main.thread", post_id=post.in_reply_to_id)
+            if post.in_reply_to_id and post.reply_to_username
+            else None
+        ),
+    )
+
+
+def _render(post: PostView, macros: Any, icons: CardIcons) -> tuple[str, ...]:
+    links = _links(post)
     avatar_url = avatar_for(post.email, AVATAR_SIZE)
-    card = macros.post_card(post, author_url, avatar_url, body_html(post))  # type: ignore[attr-defined]
-    reply = macros.reply_link(post)  # type: ignore[attr-defined]
-    likes = macros.like_count(post)  # type: ignore[attr-defined]
-    liked = macros.like_button(post, True)  # type: ignore[attr-defined]
-    unliked = macros.like_button(post, False)  # type: ignore[attr-defined]
+    card = macros.post_card(post, links, avatar_url, body_html(post))
+    reply = macros.reply_link(post, links, icons)
+    likes = macros.like_count(post, links)
+    liked = macros.like_button(links, icons, True)
+    unliked = macros.like_button(links, icons, False)
     return tuple(str(part) for part in (card, reply, likes, liked, unliked))
 
 
