@@ -87,6 +87,8 @@ def main() -> None:
     stats = pstats.Stats(profiler)
     stats.sort_stats("tottime").print_stats(args.top)
     stats.sort_stats("cumulative").print_stats(args.top)
+    if os.environ.get("WREN_PROFILE_DUMP"):
+        stats.dump_stats(os.environ["WREN_PROFILE_DUMP"])
     if os.environ.get("WREN_PROFILE_CALLERS"):
         stats.print_callers(os.environ["WREN_PROFILE_CALLERS"])
     instance.cleanup()
