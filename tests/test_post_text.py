@@ -67,6 +67,14 @@ def test_only_http_links_with_a_scheme_count():
     ] == ["http://x.example/"]
 
 
+@pytest.mark.parametrize(
+    "text", ["http:example.com", "https:/x.example", "http:\\\\x.example", "HTTP:x"]
+)
+def test_a_scheme_without_its_slashes_is_no_link(text):
+    # Texts without "//" skip linkify-it (app.services.post_text).
+    assert [s.kind for s in segments(text)] == ["text"]
+
+
 def test_a_urls_fragment_is_not_a_tag():
     assert names("https://example.com/page#section").tags == ()
 
