@@ -211,14 +211,14 @@ def _add_entry(generator: Any, post: PostView) -> None:
         entry.thr.in_reply_to(external_url("main.thread", post_id=post.in_reply_to_id))
 
 
-class _Threading(BaseExtension):  # type: ignore[misc]
+class _Threading(BaseExtension):
     """Declares the threading namespace on the feed element."""
 
     def extend_ns(self) -> dict[str, str]:
         return {"thr": THREADING_NS}
 
 
-class _ThreadingEntry(BaseEntryExtension):  # type: ignore[misc]
+class _ThreadingEntry(BaseEntryExtension):
     """``thr:in-reply-to`` on a reply: the id and address of what it answers
     (the same URL, as entry ids are post URLs). It stays when that post is
     deleted, as its id still names what was answered."""
