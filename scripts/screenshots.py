@@ -179,6 +179,7 @@ def build_app(workdir: Path) -> Any:
     from app.db_types import utcnow
     from app.extensions import db
     from app.models import Post, User
+    from app.services import social
 
     app = create_app("testing")
     with app.app_context():
@@ -216,8 +217,7 @@ def build_app(workdir: Path) -> Any:
             db.session.add(Post(body=body, author=users[author], created_at=now - age))
             db.session.commit()
         for a, b in [("ada", "grace"), ("ada", "linus"), ("grace", "ada")]:
-            users[a].follow(users[b])
-        db.session.commit()
+            social.follow(users[a], users[b])
         app.config["DEMO_IDS"] = build_conversation(users, now)
     return app
 

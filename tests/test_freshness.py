@@ -246,6 +246,18 @@ def test_anonymous_cache_control(app, client, path, expected):
         assert "csrf_token" not in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["/explore", "/user/alice", "/tag/birds"])
+def test_an_anonymous_304_keeps_the_public_cache_control(app, client, path):
+    """A 304 refreshes the stored copy's headers: a no-cache there would
+    shorten the life of a page a proxy may keep for everyone."""
+    with app.app_context():
+        posts.publish(UserFactory(username="alice"), "hello #birds")
+    etag = client.get(path).headers["ETag"]
+    again = etag_request(client, path, etag)
+    assert again.status_code == 304
+    assert again.headers["Cache-Control"] == "public, max-age=5"
+
+
 @pytest.mark.parametrize(
     ("path", "expected"),
     [

@@ -17,7 +17,7 @@ the author's own controls) is chosen around them by the page's template.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app, url_for
@@ -86,10 +86,15 @@ def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Card]]:
     return cards
 
 
-def body_html(post: PostView) -> Markup:
+def body_html(post: PostView, link: Callable[..., str] = url_for) -> Markup:
     """The post's text, escaped, with its links, the mentions and the tags
     that were stored for it linked. A mention of someone unknown (or who has
-    since changed their name) stays text."""
+    since changed their name) stays text.
+
+    :param link: builds the mention and tag URLs from an endpoint and its
+        values; feeds, read away from the site, pass one that makes them
+        absolute.
+    """
     mentioned = {name.lower(): name for name in post.mentions}
     tags = set(post.tags)
     parts: list[Markup] = []
@@ -97,10 +102,10 @@ def body_html(post: PostView) -> Markup:
         if segment.kind == "link":
             parts.append(LINK.format(segment.value, segment.text))
         elif segment.kind == "mention" and segment.value in mentioned:
-            url = url_for("main.user_profile", username=mentioned[segment.value])
+            url = link("main.user_profile", username=mentioned[segment.value])
             parts.append(NAME_LINK.format("mention", url, segment.text))
         elif segment.kind == "tag" and segment.value in tags:
-            url = url_for("main.tag", tag=segment.value)
+            url = link("main.tag", tag=segment.value)
             parts.append(NAME_LINK.format("hashtag", url, segment.text))
         else:
             parts.append(escape(segment.text))

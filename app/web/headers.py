@@ -119,6 +119,8 @@ PUBLIC_WHEN_ANONYMOUS = frozenset(
         "main.tag",
         "main.post_likes",
         "main.post_history",
+        "main.user_feed",
+        "main.tag_feed",
     }
 )
 ANONYMOUS_MAX_AGE = 5
@@ -145,7 +147,9 @@ def cache_control(response: Response) -> Response:
     elif (
         endpoint in PUBLIC_WHEN_ANONYMOUS
         and request.method in {"GET", "HEAD"}
-        and response.status_code == 200
+        # A 304 says what its 200 said, or it would cut the stored copy's
+        # lifetime short (RFC 9110, 15.4.5).
+        and response.status_code in {200, 304}
         and "Set-Cookie" not in response.headers
     ):
         response.cache_control.public = True
