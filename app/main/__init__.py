@@ -1,5 +1,6 @@
 from app.main import (
     conversation,  # noqa: F401  (registers threads, likes, tags, notifications)
+    messages,  # noqa: F401  (registers the private message views on bp)
     profile,  # noqa: F401  (registers the profile views on bp)
     settings,  # noqa: F401  (registers the settings views on bp)
 )

@@ -84,16 +84,30 @@ def body_html(post: PostView) -> Markup:
     """The post's text, escaped, with its links, the mentions and the tags
     that were stored for it linked. A mention of someone unknown (or who has
     since changed their name) stays text."""
-    mentioned = {name.lower(): name for name in post.mentions}
-    tags = set(post.tags)
+    return text_html(post.body, post.mentions, post.tags)
+
+
+def message_html(body: str) -> Markup:
+    """A private message's text, escaped, with its web links and tags linked.
+
+    Mentions stay text: a message stores no mentions, and looking names up
+    would cost a query per page.
+    """
+    return text_html(body, (), post_text.names(body).tags)
+
+
+def text_html(body: str, mentions: Sequence[str], tags: Sequence[str]) -> Markup:
+    """``body`` escaped, with its links and the given mentions and tags linked."""
+    mentioned = {name.lower(): name for name in mentions}
+    tag_set = set(tags)
     parts: list[Markup] = []
-    for segment in post_text.segments(post.body):
+    for segment in post_text.segments(body):
         if segment.kind == "link":
             parts.append(LINK.format(segment.value, segment.text))
         elif segment.kind == "mention" and segment.value in mentioned:
             url = url_for("main.user_profile", username=mentioned[segment.value])
             parts.append(NAME_LINK.format("mention", url, segment.text))
-        elif segment.kind == "tag" and segment.value in tags:
+        elif segment.kind == "tag" and segment.value in tag_set:
             url = url_for("main.tag", tag=segment.value)
             parts.append(NAME_LINK.format("hashtag", url, segment.text))
         else:
@@ -116,3 +130,4 @@ def _render(post: PostView) -> tuple[str, ...]:
 def init_app(app: Flask) -> None:
     app.add_template_global(post_cards, "post_cards")
     app.add_template_global(avatar_for, "avatar_for")
+    app.add_template_global(message_html, "message_html")

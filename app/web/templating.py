@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
-from app.services import notifications
+from app.services import messages, notifications
 from app.web.login import reader
 
 
@@ -70,6 +70,7 @@ def nav_key() -> str:
         user.username,
         user.email,
         unread_notifications(),
+        unread_messages(),
         csrf_secret(),
     )
 
@@ -82,6 +83,17 @@ def unread_notifications() -> int:
     if "wren_unread" not in g:
         g.wren_unread = notifications.unread_count(user.id)
     count: int = g.wren_unread
+    return count
+
+
+def unread_messages() -> int:
+    """The reader's unread private message count, read once per request."""
+    user = reader()
+    if user is None:
+        return 0
+    if "wren_unread_messages" not in g:
+        g.wren_unread_messages = messages.unread_count(user.id)
+    count: int = g.wren_unread_messages
     return count
 
 
@@ -104,5 +116,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(fragment_key, "fragment_key")
     app.add_template_global(nav_key, "nav_key")
     app.add_template_global(unread_notifications, "unread_notifications")
+    app.add_template_global(unread_messages, "unread_messages")
     app.add_template_filter(iso_utc, "iso_utc")
     app.add_template_filter(human_utc, "human_utc")
