@@ -562,6 +562,10 @@ def explain(app, run, marker: str) -> str:
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
+        if not sqlite:
+            # A test's few rows make a sequential scan cheapest; this asks
+            # whether an index path exists, which real sizes would choose.
+            cursor.execute("SET enable_seqscan = off")
         cursor.execute(prefix + statement, params)
         rows = cursor.fetchall()
     finally:
@@ -591,8 +595,10 @@ def test_the_list_and_the_badge_read_indexes_not_messages(app, people):
         assert "SCAN" not in listing
         assert "TEMP B-TREE" not in listing
     else:
+        assert "ix_conversations_unread" in unread
         assert "messages" not in unread
-        assert "Seq Scan on messages" not in listing
+        assert "ix_conversations_owner_id_last_message_id" in listing
+        assert "Seq Scan" not in listing
     with app.app_context():
         assert messages.unread_count(alice_id) == 40
 
