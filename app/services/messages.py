@@ -146,36 +146,38 @@ def mark_read(reader: User, other: User) -> bool:
     """Mark what ``other`` wrote to ``reader`` as read; True if anything was
     unread.
 
-    The summary is cleared first: on PostgreSQL that waits for a send that
-    is counting a new message there, so the messages UPDATE after it sees
-    that message too, and the count and the rows always agree.
+    Most openings find nothing unread: a plain read of the summary answers
+    them, with no write and no lock. Otherwise the summary is cleared first:
+    on PostgreSQL that waits for a send that is counting a new message
+    there, so the messages UPDATE after it sees that message too, and the
+    count and the rows always agree.
     """
+    mine = sa.and_(
+        _CONVERSATIONS.c.owner_id == reader.id, _CONVERSATIONS.c.other_id == other.id
+    )
+    if not db.session.scalar(sa.select(_CONVERSATIONS.c.unread).where(mine)):
+        return False
     cleared = db.session.execute(
         sa.update(_CONVERSATIONS)
-        .where(
-            _CONVERSATIONS.c.owner_id == reader.id,
-            _CONVERSATIONS.c.other_id == other.id,
-            _HAS_UNREAD,
-        )
+        .where(mine, _HAS_UNREAD)
         .values(unread=0)
         .returning(_CONVERSATIONS.c.owner_id)
     ).first()
-    if cleared is None:
-        return False
-    db.session.execute(
-        sa.update(_MESSAGES)
-        .where(
-            _MESSAGES.c.recipient_id == reader.id,
-            _MESSAGES.c.sender_id == other.id,
-            sa.not_(_MESSAGES.c.read),
+    if cleared is not None:
+        db.session.execute(
+            sa.update(_MESSAGES)
+            .where(
+                _MESSAGES.c.recipient_id == reader.id,
+                _MESSAGES.c.sender_id == other.id,
+                sa.not_(_MESSAGES.c.read),
+            )
+            .values(read=True)
         )
-        .values(read=True)
-    )
     db.session.commit()
-    return True
+    return cleared is not None
 
 
-_UNREAD = sa.select(sa.func.coalesce(sa.func.sum(_CONVERSATIONS.c.unread), 0)).where(
+UNREAD = sa.select(sa.func.coalesce(sa.func.sum(_CONVERSATIONS.c.unread), 0)).where(
     _CONVERSATIONS.c.owner_id == sa.bindparam("user_id", type_=sa.Integer),
     _HAS_UNREAD,
 )
@@ -184,7 +186,7 @@ _UNREAD = sa.select(sa.func.coalesce(sa.func.sum(_CONVERSATIONS.c.unread), 0)).w
 def unread_count(user_id: int) -> int:
     """The badge: a sum over the partial index of conversations with unread
     messages."""
-    return int(db.session.scalar(_UNREAD, {"user_id": user_id}) or 0)
+    return int(db.session.scalar(UNREAD, {"user_id": user_id}) or 0)
 
 
 _MESSAGE_COLUMNS = (

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
+from app.extensions import db
 from app.services import messages, notifications
 from app.web.login import reader
 
@@ -77,24 +79,29 @@ def nav_key() -> str:
 
 def unread_notifications() -> int:
     """The reader's unread notification count, read once per request."""
-    user = reader()
-    if user is None:
-        return 0
-    if "wren_unread" not in g:
-        g.wren_unread = notifications.unread_count(user.id)
-    count: int = g.wren_unread
-    return count
+    return _unread()[0]
 
 
 def unread_messages() -> int:
     """The reader's unread private message count, read once per request."""
+    return _unread()[1]
+
+
+# Both badges in one statement: every page of a logged-in reader shows them.
+_UNREAD_BOTH = sa.select(
+    notifications.UNREAD.scalar_subquery(), messages.UNREAD.scalar_subquery()
+)
+
+
+def _unread() -> tuple[int, int]:
     user = reader()
     if user is None:
-        return 0
-    if "wren_unread_messages" not in g:
-        g.wren_unread_messages = messages.unread_count(user.id)
-    count: int = g.wren_unread_messages
-    return count
+        return (0, 0)
+    if "wren_unread" not in g:
+        row = db.session.execute(_UNREAD_BOTH, {"user_id": user.id}).one()
+        g.wren_unread = (int(row[0] or 0), int(row[1] or 0))
+    counts: tuple[int, int] = g.wren_unread
+    return counts
 
 
 def csrf_secret() -> str:
