@@ -199,20 +199,28 @@ _MESSAGE_COLUMNS = (
 )
 
 
-def _one_way(sender_id: int, recipient_id: int, before: int | None, limit: int) -> Any:
-    statement = (
-        sa.select(*_MESSAGE_COLUMNS)
-        .where(
-            _MESSAGES.c.sender_id == sender_id, _MESSAGES.c.recipient_id == recipient_id
-        )
-        .order_by(_MESSAGES.c.id.desc())
-        .limit(limit)
+def _one_way(sender: str, recipient: str, before: bool) -> sa.Select[Any]:
+    statement = sa.select(*_MESSAGE_COLUMNS).where(
+        _MESSAGES.c.sender_id == sa.bindparam(sender, type_=sa.Integer),
+        _MESSAGES.c.recipient_id == sa.bindparam(recipient, type_=sa.Integer),
     )
-    if before is not None:
-        statement = statement.where(_MESSAGES.c.id < before)
+    if before:
+        statement = statement.where(_MESSAGES.c.id < sa.bindparam("before"))
+    statement = statement.order_by(_MESSAGES.c.id.desc()).limit(sa.bindparam("limit"))
     # A subquery, so that each side keeps its own ORDER BY and LIMIT
     # inside the UNION (SQLite allows them only there).
     return sa.select(statement.subquery())
+
+
+def _both_ways(before: bool) -> sa.Select[Any]:
+    both = sa.union_all(
+        _one_way("me", "other", before), _one_way("other", "me", before)
+    ).subquery()
+    return sa.select(both).order_by(both.c.id.desc()).limit(sa.bindparam("limit"))
+
+
+# Built once: composing the UNION anew took most of a page's time.
+_CONVERSATION = {before: _both_ways(before) for before in (False, True)}
 
 
 def conversation_page(
@@ -225,13 +233,10 @@ def conversation_page(
     ``limit + 1``, so a page reads at most twice that many rows, however
     long the conversation.
     """
-    both = sa.union_all(
-        _one_way(reader.id, other.id, before, limit + 1),
-        _one_way(other.id, reader.id, before, limit + 1),
-    ).subquery()
-    rows = db.session.execute(
-        sa.select(both).order_by(both.c.id.desc()).limit(limit + 1)
-    ).all()
+    params = {"me": reader.id, "other": other.id, "limit": limit + 1}
+    if before is not None:
+        params["before"] = before
+    rows = db.session.execute(_CONVERSATION[before is not None], params).all()
     return page_of([MessageView(*row) for row in rows], limit)
 
 
