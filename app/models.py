@@ -36,6 +36,7 @@ USER_AGENT_MAX = 256
 IP_MAX = 64
 TAG_MAX = 64
 NOTIFICATION_KINDS = ("follow", "reply", "mention", "like")
+MESSAGE_MAX = 1000
 
 
 follows = sa.Table(
@@ -295,6 +296,80 @@ class Notification(Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+class Message(Model):
+    """A private message from one user to another."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        # A conversation's page reads each direction newest first from this
+        # index (sender, recipient, id), a fixed number of entries per page.
+        sa.Index(
+            "ix_messages_sender_id_recipient_id_id", "sender_id", "recipient_id", "id"
+        ),
+        # For the cascade when a recipient's account goes.
+        sa.Index("ix_messages_recipient_id", "recipient_id"),
+        # Opening a conversation marks only its unread rows, found here.
+        sa.Index(
+            "ix_messages_unread",
+            "recipient_id",
+            "sender_id",
+            sqlite_where=sa.text("read = 0"),
+            postgresql_where=sa.text("NOT read"),
+        ),
+        NO_ID_REUSE,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE")
+    )
+    recipient_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE")
+    )
+    body: Mapped[str] = mapped_column(sa.String(MESSAGE_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+class Conversation(Model):
+    """One side of a conversation: what ``owner`` sees of it in their list.
+
+    Written in the same statement for both sides with every message (app
+    .services.messages), so the list and the unread counts read these rows,
+    never the messages.
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        # The owner's conversations, newest message first.
+        sa.Index(
+            "ix_conversations_owner_id_last_message_id", "owner_id", "last_message_id"
+        ),
+        # The badge sums only the conversations with unread messages.
+        sa.Index(
+            "ix_conversations_unread",
+            "owner_id",
+            "unread",
+            sqlite_where=sa.text("unread > 0"),
+            postgresql_where=sa.text("unread > 0"),
+        ),
+        # For the cascade when the other account goes.
+        sa.Index("ix_conversations_other_id", "other_id"),
+    )
+
+    owner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    other_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Not a foreign key: the message only ever goes with one of the two
+    # accounts, and this row goes with it; a key would cost an index
+    # lookup here for every message deleted.
+    last_message_id: Mapped[int] = mapped_column()
+    unread: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ApiToken(Model):

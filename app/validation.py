@@ -14,7 +14,7 @@ from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
 
-from app.models import ABOUT_MAX, EMAIL_MAX, POST_MAX, USERNAME_MAX
+from app.models import ABOUT_MAX, EMAIL_MAX, MESSAGE_MAX, POST_MAX, USERNAME_MAX
 
 USERNAME_MIN = 3
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -66,6 +66,10 @@ def clean_text(value: str, max_length: int, field: str, required: bool) -> str:
 
 def clean_post_body(value: str) -> str:
     return clean_text(value, POST_MAX, "post", required=True)
+
+
+def clean_message_body(value: str) -> str:
+    return clean_text(value, MESSAGE_MAX, "message", required=True)
 
 
 def clean_about_me(value: str) -> str:

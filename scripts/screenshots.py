@@ -60,6 +60,9 @@ PAGES = [
     ("history", "/post/{edited}/history", True),
     ("edit", "/post/{edited}/edit", True),
     ("delete-confirm", "/post/{edited}/delete?next=/post/{thread}", True),
+    # Private messages.
+    ("messages", "/messages", True),
+    ("conversation", "/messages/grace", True),
 ]
 # The README shows these: (source name, docs name).
 DOCS = [
@@ -157,7 +160,33 @@ def build_conversation(users: dict[str, Any], now: Any) -> dict[str, Any]:
         row.read = age > 60
     db.session.commit()
     social.follow(users["linus"], users["ada"])  # the newest, unread
+    build_messages(users, now)
     return ids
+
+
+# (from, to, text, age in minutes): ada's conversations with grace and linus.
+MESSAGES = [
+    ("grace", "ada", "Are you going to the towpath tomorrow morning?", 300),
+    ("ada", "grace", "Yes! Around eight, by the lock gate.", 290),
+    ("grace", "ada", f"Lovely. This is where I saw them last week: {LINK}", 280),
+    ("ada", "grace", "Perfect.\nI'll bring the binoculars and a flask of tea.", 60),
+    ("linus", "ada", "Which bird book did you end up buying?", 30),
+    ("linus", "ada", "Asking for a friend (me).", 29),
+]
+
+
+def build_messages(users: dict[str, Any], now: Any) -> None:
+    """Two conversations for ada: one read, one with two unread messages."""
+    from app.extensions import db
+    from app.models import Message
+    from app.services import messages
+
+    for sender, recipient, body, minutes in MESSAGES:
+        sent = messages.send(users[sender], users[recipient], body)
+        db.session.get(Message, sent.id).created_at = now - timedelta(minutes=minutes)
+        db.session.commit()
+    messages.mark_read(users["ada"], users["grace"])
+    messages.mark_read(users["grace"], users["ada"])
 
 
 def build_app(workdir: Path) -> Any:
@@ -216,6 +245,8 @@ def build_app(workdir: Path) -> Any:
         for (author, body), age in zip(POSTS, ages, strict=True):
             db.session.add(Post(body=body, author=users[author], created_at=now - age))
             db.session.commit()
+        from app.services import social
+
         for a, b in [("ada", "grace"), ("ada", "linus"), ("grace", "ada")]:
             social.follow(users[a], users[b])
         app.config["DEMO_IDS"] = build_conversation(users, now)

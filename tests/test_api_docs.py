@@ -34,6 +34,9 @@ OPERATIONS = {
     ("get", "/api/tags/{tag}/posts"),
     ("get", "/api/notifications"),
     ("post", "/api/notifications/read"),
+    ("get", "/api/messages"),
+    ("get", "/api/messages/{user_id}"),
+    ("post", "/api/messages/{user_id}"),
 }
 PUBLIC = {("post", "/api/users")}
 BASIC = {("post", "/api/tokens")}

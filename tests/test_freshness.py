@@ -299,3 +299,22 @@ def test_the_cached_navigation_carries_this_sessions_logout_token(app, client, a
     response = client.post("/auth/logout", data={"csrf_token": token})
     assert response.status_code == 302
     assert "Log out" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_message_sent_on_one_node_shows_in_the_other_nodes_nav(nodes):
+    a, b = nodes
+    reader_on_b = logged_in(b, "reader")
+    first = etag_request(reader_on_b, "/explore")
+    assert "message-badge" not in first.get_data(as_text=True)  # nav cached on b
+    alice_on_a = AuthActions(logged_in(a, "alice"))
+    sent = alice_on_a.post_form("/messages/reader", {"body": "psst"})
+    assert sent.status_code == 302
+    again = etag_request(reader_on_b, "/explore", first.headers["ETag"])
+    assert again.status_code == 200  # no 304 for a page with a stale badge
+    assert 'message-badge">1<' in again.get_data(as_text=True)
+    # Reading it on b clears the badge there, and on a's next page too.
+    reader_on_b.get("/messages/alice")
+    assert "message-badge" not in explore(reader_on_b)
+    reader_on_a = a.test_client()
+    reader_on_a.set_cookie("session", reader_on_b.get_cookie("session").value)
+    assert "message-badge" not in explore(reader_on_a)

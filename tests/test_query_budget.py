@@ -2,9 +2,11 @@
 
 Budget: at most 6 statements per page, and the same number for 25 posts from
 25 authors as for one post. Today: feed, explore and a tag 3 (the logged-in
-user, the unread notification count, the page's posts with their authors,
-mentions, tags, counts and "liked by me"), follower lists 4, a profile 5, a
-thread 5 (the post, the chain above it, its replies), notifications 5.
+user, the unread notification and message counts in one statement, the
+page's posts with their authors, mentions, tags, counts and "liked by me"),
+follower lists 4, a profile 5, a thread 5 (the post, the chain above it, its
+replies), notifications 5; messages 3 and a conversation 5
+(tests/test_messages.py).
 """
 
 from __future__ import annotations

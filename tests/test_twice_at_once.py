@@ -17,7 +17,7 @@ import requests
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Like, Notification, Post, User, follows
+from app.models import Conversation, Like, Message, Notification, Post, User, follows
 from tests.conftest import CSRF_RE, SHARED_DB
 from tests.factories import DEFAULT_PASSWORD
 from tests.servers import LiveServer
@@ -221,3 +221,42 @@ def test_api_like_twice_at_once(app, server: LiveServer) -> None:
             204,
         ]
         assert like_state(app, post_id) == (0, 0, 0)
+
+
+def message_state(app: Any) -> tuple[int, list[tuple[int, int, int]]]:
+    """(messages, [(owner, unread, last message id)] of the summaries)."""
+    with app.app_context():
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Message))
+        rows = db.session.execute(
+            sa.select(
+                Conversation.owner_id, Conversation.unread, Conversation.last_message_id
+            ).order_by(Conversation.owner_id)
+        )
+        newest = db.session.scalar(sa.select(sa.func.max(Message.id)))
+        state = [(owner, unread, last - (newest or 0)) for owner, unread, last in rows]
+        db.engine.dispose()
+        return int(count or 0), state
+
+
+def test_messages_sent_at_once_both_ways_keep_the_summaries_right(
+    app, server: LiveServer
+) -> None:
+    john, mary = Browser(server.url, "john"), Browser(server.url, "mary")
+    with app.app_context():
+        john_id, mary_id = (
+            db.session.scalar(sa.select(User.id).where(User.username == name))
+            for name in ("john", "mary")
+        )
+    sent = 0
+    for n in range(ROUNDS):
+        sends = [
+            john.post("/messages/mary", body=f"j{n}a"),
+            john.post("/messages/mary", body=f"j{n}b"),
+            mary.post("/messages/john", body=f"m{n}"),
+        ]
+        assert at_once(*sends) == [302, 302, 302]
+        sent += 3
+        count, state = message_state(app)
+        assert count == sent
+        # Both rows point at the newest message; the unread counts add up.
+        assert state == [(john_id, n + 1, 0), (mary_id, 2 * (n + 1), 0)]

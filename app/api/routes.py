@@ -57,6 +57,11 @@ TAGS = [
         "name": "Notifications",
         "description": "Follows, replies, mentions and likes by other people.",
     },
+    {
+        "name": "Messages",
+        "description": "Private messages: only the two people in a "
+        "conversation can read it.",
+    },
 ]
 
 # Answered by require_json_body (and werkzeug, for 413) before any view runs.

@@ -20,6 +20,7 @@ from app import validation
 from app.models import (
     ABOUT_MAX,
     EMAIL_MAX,
+    MESSAGE_MAX,
     NOTIFICATION_KINDS,
     POST_MAX,
     USERNAME_MAX,
@@ -363,6 +364,82 @@ class PostPageOut(Schema):
 
 class NotificationPageOut(Schema):
     items = fields.List(fields.Nested(NotificationOut), required=True)
+    next_cursor = fields.String(
+        required=True, allow_none=True, metadata=NEXT_CURSOR_META
+    )
+
+
+# --- private messages ------------------------------------------------------
+# ("Message" alone names the {"message"} answer of MessageOut above.)
+
+
+class PrivateMessageIn(Schema):
+    body = Cleaned(
+        validation.clean_message_body,
+        multiline=True,
+        required=True,
+        metadata={
+            "description": "1 to 1000 characters after trimming; newlines "
+            "allowed. http(s) URLs become links.",
+            "minLength": 1,
+            "maxLength": MESSAGE_MAX,
+            "examples": ["Are you going to the river tomorrow?"],
+        },
+    )
+
+
+class CorrespondentOut(AuthorOut):
+    """One side of a conversation; the same fields as AuthorOut."""
+
+
+class PrivateMessageOut(Schema):
+    id = fields.Integer(required=True, metadata={"examples": [51]})
+    body = fields.String(required=True)
+    created_at = UTCDateTime(required=True, metadata=TIME_META)
+    sender = fields.Nested(CorrespondentOut, required=True)
+    recipient = fields.Nested(CorrespondentOut, required=True)
+    read = fields.Boolean(
+        required=True,
+        metadata={"description": "Whether the recipient has opened it."},
+    )
+
+
+class PrivateMessageItemOut(PrivateMessageOut):
+    """A message in a page; the same fields as PrivateMessageOut."""
+
+
+class ConversationOut(Schema):
+    with_ = fields.Nested(
+        CorrespondentOut,
+        required=True,
+        data_key="with",
+        metadata={"description": "The other person."},
+    )
+    last = fields.Nested(
+        PrivateMessageItemOut,
+        required=True,
+        metadata={"description": "The newest message, from either side."},
+    )
+    unread = fields.Integer(
+        required=True,
+        metadata={"description": "Their messages you have not read yet."},
+    )
+
+
+class PrivateMessagePageOut(Schema):
+    items = fields.List(fields.Nested(PrivateMessageItemOut), required=True)
+    next_cursor = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Pass as `?cursor=` for older messages; null on the "
+            "last page."
+        },
+    )
+
+
+class ConversationPageOut(Schema):
+    items = fields.List(fields.Nested(ConversationOut), required=True)
     next_cursor = fields.String(
         required=True, allow_none=True, metadata=NEXT_CURSOR_META
     )

@@ -1,6 +1,7 @@
 from app.main import (
     conversation,  # noqa: F401  (registers threads, likes, tags, notifications)
     feeds,  # noqa: F401  (registers the Atom feeds on bp)
+    messages,  # noqa: F401  (registers the private message views on bp)
     profile,  # noqa: F401  (registers the profile views on bp)
     settings,  # noqa: F401  (registers the settings views on bp)
 )

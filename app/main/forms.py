@@ -33,3 +33,8 @@ class PostForm(FlaskForm):
         "What's happening?", validators=[Rule(validation.clean_post_body)]
     )
     submit = SubmitField("Post")
+
+
+class MessageForm(FlaskForm):
+    # Written out by main/_compose.html, like PostForm.
+    body = TextAreaField("Message", validators=[Rule(validation.clean_message_body)])

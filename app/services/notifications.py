@@ -71,7 +71,7 @@ def withdraw(
     db.session.execute(statement)
 
 
-_UNREAD = sa.select(sa.func.count()).where(
+UNREAD = sa.select(sa.func.count()).where(
     _NOTIFICATIONS.c.recipient_id == sa.bindparam("user_id", type_=sa.Integer),
     sa.not_(_NOTIFICATIONS.c.read),
 )
@@ -79,7 +79,7 @@ _UNREAD = sa.select(sa.func.count()).where(
 
 def unread_count(user_id: int) -> int:
     """The badge: one count over the partial index of unread rows."""
-    return db.session.scalar(_UNREAD, {"user_id": user_id}) or 0
+    return db.session.scalar(UNREAD, {"user_id": user_id}) or 0
 
 
 def mark_all_read(user: User) -> None:

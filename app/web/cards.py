@@ -95,16 +95,35 @@ def body_html(post: PostView, link: Callable[..., str] = url_for) -> Markup:
         values; feeds, read away from the site, pass one that makes them
         absolute.
     """
-    mentioned = {name.lower(): name for name in post.mentions}
-    tags = set(post.tags)
+    return text_html(post.body, post.mentions, post.tags, link)
+
+
+def message_html(body: str) -> Markup:
+    """A private message's text, escaped, with its web links and tags linked.
+
+    Mentions stay text: a message stores no mentions, and looking names up
+    would cost a query per page.
+    """
+    return text_html(body, (), post_text.names(body).tags)
+
+
+def text_html(
+    body: str,
+    mentions: Sequence[str],
+    tags: Sequence[str],
+    link: Callable[..., str] = url_for,
+) -> Markup:
+    """``body`` escaped, with its links and the given mentions and tags linked."""
+    mentioned = {name.lower(): name for name in mentions}
+    tag_set = set(tags)
     parts: list[Markup] = []
-    for segment in post_text.segments(post.body):
+    for segment in post_text.segments(body):
         if segment.kind == "link":
             parts.append(LINK.format(segment.value, segment.text))
         elif segment.kind == "mention" and segment.value in mentioned:
             url = link("main.user_profile", username=mentioned[segment.value])
             parts.append(NAME_LINK.format("mention", url, segment.text))
-        elif segment.kind == "tag" and segment.value in tags:
+        elif segment.kind == "tag" and segment.value in tag_set:
             url = link("main.tag", tag=segment.value)
             parts.append(NAME_LINK.format("hashtag", url, segment.text))
         else:
@@ -175,3 +194,4 @@ def _render(post: PostView, macros: Any, icons: CardIcons) -> tuple[str, ...]:
 def init_app(app: Flask) -> None:
     app.add_template_global(post_cards, "post_cards")
     app.add_template_global(avatar_for, "avatar_for")
+    app.add_template_global(message_html, "message_html")

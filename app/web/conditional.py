@@ -22,7 +22,12 @@ from flask import (
 from flask.wrappers import Response
 
 from app.web.login import reader
-from app.web.templating import csrf_secret, fragment_key, unread_notifications
+from app.web.templating import (
+    csrf_secret,
+    fragment_key,
+    unread_messages,
+    unread_notifications,
+)
 
 
 def reader_state() -> tuple[Any, ...]:
@@ -37,6 +42,7 @@ def reader_state() -> tuple[Any, ...]:
         user.email,
         user.email_confirmed_at,
         unread_notifications(),
+        unread_messages(),
         csrf_secret(),
     )
 

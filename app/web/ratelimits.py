@@ -40,6 +40,15 @@ def api_token_account_limits() -> str:
     return _limit("RATELIMIT_API_TOKENS")
 
 
+def message_limits() -> str:
+    return _limit("MESSAGE_RATE_LIMIT")
+
+
+# Sending a message through a page or the API counts against one budget per
+# account: both limits use this scope and key their buckets "user:<id>".
+MESSAGE_SCOPE = "messages-send"
+
+
 def _named_key(kind: str, value: str | None) -> str:
     # An empty key makes Flask-Limiter skip the limit; the form (or HTTP
     # Basic) rejects an empty name anyway, and the per-client limit still

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
-from app.services import notifications
+from app.extensions import db
+from app.services import messages, notifications
 from app.web.login import reader
 
 
@@ -70,19 +72,36 @@ def nav_key() -> str:
         user.username,
         user.email,
         unread_notifications(),
+        unread_messages(),
         csrf_secret(),
     )
 
 
 def unread_notifications() -> int:
     """The reader's unread notification count, read once per request."""
+    return _unread()[0]
+
+
+def unread_messages() -> int:
+    """The reader's unread private message count, read once per request."""
+    return _unread()[1]
+
+
+# Both badges in one statement: every page of a logged-in reader shows them.
+_UNREAD_BOTH = sa.select(
+    notifications.UNREAD.scalar_subquery(), messages.UNREAD.scalar_subquery()
+)
+
+
+def _unread() -> tuple[int, int]:
     user = reader()
     if user is None:
-        return 0
+        return (0, 0)
     if "wren_unread" not in g:
-        g.wren_unread = notifications.unread_count(user.id)
-    count: int = g.wren_unread
-    return count
+        row = db.session.execute(_UNREAD_BOTH, {"user_id": user.id}).one()
+        g.wren_unread = (int(row[0] or 0), int(row[1] or 0))
+    counts: tuple[int, int] = g.wren_unread
+    return counts
 
 
 def csrf_secret() -> str:
@@ -104,5 +123,6 @@ def init_app(app: Flask) -> None:
     app.add_template_global(fragment_key, "fragment_key")
     app.add_template_global(nav_key, "nav_key")
     app.add_template_global(unread_notifications, "unread_notifications")
+    app.add_template_global(unread_messages, "unread_messages")
     app.add_template_filter(iso_utc, "iso_utc")
     app.add_template_filter(human_utc, "human_utc")
