@@ -1,6 +1,7 @@
 from app.main import (
     conversation,  # noqa: F401  (registers threads, likes, tags, notifications)
     profile,  # noqa: F401  (registers the profile views on bp)
+    search,  # noqa: F401  (registers the search page on bp)
     settings,  # noqa: F401  (registers the settings views on bp)
 )
 from app.main.routes import bp

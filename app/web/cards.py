@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 from app.avatars import avatar_for
 from app.extensions import cache
 from app.services import post_text
+from app.services.search import Highlighter
 from app.services.timelines import PostView
 from app.web.templating import fragment_key
 
@@ -33,6 +34,7 @@ TEMPLATE = "main/_post.html"
 AVATAR_SIZE = 48
 LINK = Markup('<a href="{}" rel="nofollow noopener ugc">{}</a>')
 NAME_LINK = Markup('<a class="{}" href="{}">{}</a>')
+MARK = Markup("<mark>{}</mark>")
 
 
 class Card(NamedTuple):
@@ -80,32 +82,76 @@ def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Card]]:
     return cards
 
 
-def body_html(post: PostView) -> Markup:
+def body_html(post: PostView, marks: Highlighter | None = None) -> Markup:
     """The post's text, escaped, with its links, the mentions and the tags
     that were stored for it linked. A mention of someone unknown (or who has
-    since changed their name) stays text."""
+    since changed their name) stays text. With ``marks``, the words a search
+    matched are wrapped in ``<mark>``, inside links too."""
     mentioned = {name.lower(): name for name in post.mentions}
     tags = set(post.tags)
+
+    def shown(text: str) -> Markup:
+        return escape(text) if marks is None else marked(text, marks.spans(text))
+
     parts: list[Markup] = []
     for segment in post_text.segments(post.body):
         if segment.kind == "link":
-            parts.append(LINK.format(segment.value, segment.text))
+            parts.append(LINK.format(segment.value, shown(segment.text)))
         elif segment.kind == "mention" and segment.value in mentioned:
             url = url_for("main.user_profile", username=mentioned[segment.value])
-            parts.append(NAME_LINK.format("mention", url, segment.text))
+            name = shown(segment.text)
+            if marks is not None and segment.value in marks.users:
+                name = MARK.format(name)
+            parts.append(NAME_LINK.format("mention", url, name))
         elif segment.kind == "tag" and segment.value in tags:
             url = url_for("main.tag", tag=segment.value)
-            parts.append(NAME_LINK.format("hashtag", url, segment.text))
+            name = shown(segment.text)
+            if marks is not None and segment.value in marks.tags:
+                name = MARK.format(name)
+            parts.append(NAME_LINK.format("hashtag", url, name))
         else:
-            parts.append(escape(segment.text))
+            parts.append(shown(segment.text))
     return Markup("").join(parts)
 
 
-def _render(post: PostView) -> tuple[str, ...]:
+def marked(text: str, spans: list[tuple[int, int]]) -> Markup:
+    """``text`` escaped, with each (start, end) span in ``<mark>``.
+
+    Every piece of the post's own text goes through ``escape``; the only
+    markup added is ours, so nothing the author wrote (``<script>``, a
+    ``<mark>`` of their own) can become HTML.
+    """
+    parts: list[Markup] = []
+    position = 0
+    for start, end in spans:
+        parts.append(escape(text[position:start]))
+        parts.append(MARK.format(text[start:end]))
+        position = end
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
+
+
+def search_cards(
+    posts: Sequence[PostView], marks: Highlighter
+) -> list[tuple[PostView, Card]]:
+    """Each post with its card, the words a search matched marked.
+
+    Rendered for this page and not cached: the marks depend on the search,
+    and a shared cache filled with every search anyone typed would push out
+    the cards every reader shares.
+    """
+    cards = []
+    for post in posts:
+        parts = _render(post, marks)
+        cards.append((post, Card(*(Markup(part) for part in parts))))  # noqa: S704
+    return cards
+
+
+def _render(post: PostView, marks: Highlighter | None = None) -> tuple[str, ...]:
     macros = current_app.jinja_env.get_template(TEMPLATE).module
     author_url = url_for("main.user_profile", username=post.username)
     avatar_url = avatar_for(post.email, AVATAR_SIZE)
-    card = macros.post_card(post, author_url, avatar_url, body_html(post))  # type: ignore[attr-defined]
+    card = macros.post_card(post, author_url, avatar_url, body_html(post, marks))  # type: ignore[attr-defined]
     reply = macros.reply_link(post)  # type: ignore[attr-defined]
     likes = macros.like_count(post)  # type: ignore[attr-defined]
     liked = macros.like_button(post, True)  # type: ignore[attr-defined]
@@ -115,4 +161,5 @@ def _render(post: PostView) -> tuple[str, ...]:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(post_cards, "post_cards")
+    app.add_template_global(search_cards, "search_cards")
     app.add_template_global(avatar_for, "avatar_for")

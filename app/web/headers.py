@@ -119,6 +119,7 @@ PUBLIC_WHEN_ANONYMOUS = frozenset(
         "main.tag",
         "main.post_likes",
         "main.post_history",
+        "main.search_page",
     }
 )
 ANONYMOUS_MAX_AGE = 5
