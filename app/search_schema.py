@@ -4,10 +4,13 @@ SQLite: an FTS5 table ``posts_fts`` with external content (the text stays
 in ``posts``; the index holds only tokens), kept in step by triggers, so
 every way a post is written, edited or deleted (a page, the API, an account
 deletion's cascade, the seed) updates it without any service remembering
-to. PostgreSQL: a GIN index on ``to_tsvector('english', body)``, which the
-database maintains itself.
+to. PostgreSQL: a stored generated column ``posts.search_vector``
+(``to_tsvector('english', body)``) with a GIN index, both maintained by the
+database itself. A column rather than an index on the expression: finding
+the newest matches often means testing posts newest first, and testing a
+stored vector is far cheaper than parsing each body again.
 
-Neither is a model: ``attach`` creates them after ``posts`` whenever the
+Neither is part of the models: ``attach`` creates them after ``posts`` whenever the
 schema is built with ``create_all`` (tests), and migration ``a3c1e5f7b9d2``
 creates them in migrated databases; autogenerate is told to ignore them
 (``migrations/env.py``). A batch migration that rebuilds ``posts`` on SQLite
@@ -20,9 +23,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 FTS_TABLE = "posts_fts"
-PG_INDEX = "ix_posts_body_search"
-# Must be written exactly so in queries, or PostgreSQL cannot use the index.
+PG_COLUMN = "search_vector"
+PG_INDEX = "ix_posts_search_vector"
 PG_CONFIG = "'english'::regconfig"
+# Building a GIN index is several times faster with room to sort in.
+PG_BUILD_MEMORY = "SET LOCAL maintenance_work_mem = '256MB'"
 
 SQLITE_TABLE = (
     "CREATE VIRTUAL TABLE posts_fts USING fts5(body, content='posts', "
@@ -46,9 +51,11 @@ SQLITE_TRIGGERS = {
     ),
 }
 SQLITE_REBUILD = "INSERT INTO posts_fts(posts_fts) VALUES ('rebuild')"
-PG_CREATE = (
-    f"CREATE INDEX {PG_INDEX} ON posts USING gin (to_tsvector({PG_CONFIG}, body))"
+PG_ADD_COLUMN = (
+    f"ALTER TABLE posts ADD COLUMN {PG_COLUMN} tsvector "
+    f"GENERATED ALWAYS AS (to_tsvector({PG_CONFIG}, body)) STORED"
 )
+PG_CREATE = f"CREATE INDEX {PG_INDEX} ON posts USING gin ({PG_COLUMN})"
 
 
 def is_index_table(name: str) -> bool:
@@ -63,15 +70,18 @@ def create(connection: Connection) -> None:
         connection.exec_driver_sql(SQLITE_TABLE)
         create_maintenance(connection)
     elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(PG_ADD_COLUMN)
         connection.exec_driver_sql(PG_CREATE)
 
 
 def create_maintenance(connection: Connection) -> None:
-    """What keeps the index in step: SQLite's triggers, PostgreSQL's index."""
+    """What keeps the index in step: SQLite's triggers, PostgreSQL's index
+    (the generated column is always right)."""
     if connection.dialect.name == "sqlite":
         for statement in SQLITE_TRIGGERS.values():
             connection.exec_driver_sql(statement)
     elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(PG_BUILD_MEMORY)
         connection.exec_driver_sql(PG_CREATE)
 
 
@@ -88,6 +98,10 @@ def drop(connection: Connection) -> None:
     drop_maintenance(connection)
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("DROP TABLE IF EXISTS posts_fts")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            f"ALTER TABLE posts DROP COLUMN IF EXISTS {PG_COLUMN}"
+        )
 
 
 def rebuild(connection: Connection) -> None:
@@ -95,6 +109,7 @@ def rebuild(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(SQLITE_REBUILD)
     elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(PG_BUILD_MEMORY)
         connection.exec_driver_sql(f"REINDEX INDEX {PG_INDEX}")
 
 

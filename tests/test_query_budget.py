@@ -4,7 +4,8 @@ Budget: at most 6 statements per page, and the same number for 25 posts from
 25 authors as for one post. Today: feed, explore and a tag 3 (the logged-in
 user, the unread notification count, the page's posts with their authors,
 mentions, tags, counts and "liked by me"), follower lists 4, a profile 5, a
-thread 5 (the post, the chain above it, its replies), notifications 5.
+thread 5 (the post, the chain above it, its replies), notifications 5,
+a search 3.
 """
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ PAGES = [
     "/tag/world",
     "/post/1",
     "/notifications",
+    "/search?q=post",
+    "/search?q=%23world+%40viewer",
 ]
 
 

@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import snowballstemmer
@@ -34,7 +34,7 @@ from app import search_schema
 from app.extensions import db
 from app.models import Post, User, post_mentions, post_tags, table_of
 from app.pagination import Page, keyset_page
-from app.search_schema import FTS_TABLE, PG_CONFIG
+from app.search_schema import FTS_TABLE, PG_COLUMN, PG_CONFIG
 from app.services import post_text, timelines
 from app.services.timelines import PostView
 
@@ -129,7 +129,9 @@ def parse(raw: str) -> Query:
             users.setdefault(token[1:].lower(), negated)
             count += 1
             continue
-        words = tuple(fold(w) for w in _WORD.findall(phrase or token or ""))
+        # Lower case only: SQLite's index ignores accents anyway, and
+        # PostgreSQL's english configuration keeps them.
+        words = tuple(w.lower() for w in _WORD.findall(phrase or token or ""))
         words = tuple(w for w in words if w)[:MAX_PHRASE_WORDS]
         if words:
             text.append(Term(words, negated))
@@ -140,7 +142,9 @@ def parse(raw: str) -> Query:
         not_tags=tuple(t for t, neg in tags.items() if neg),
         users=tuple(u for u, neg in users.items() if not neg),
         not_users=tuple(u for u, neg in users.items() if neg),
-        words=frozenset(w for term in text if not term.negated for w in term.words),
+        words=frozenset(
+            fold(w) for term in text if not term.negated for w in term.words
+        ),
     )
 
 
@@ -170,7 +174,8 @@ def _fts5_matches(terms: tuple[Term, ...], negated: tuple[Term, ...] = ()) -> An
     return sa.literal_column(FTS_TABLE).op("MATCH")(match)
 
 
-_VECTOR = sa.func.to_tsvector(sa.literal_column(PG_CONFIG), _POSTS.c.body)
+# Not a mapped column (see app.search_schema); only PostgreSQL has it.
+_VECTOR: sa.ColumnElement[Any] = sa.literal_column(f"posts.{PG_COLUMN}")
 
 
 def _tsquery(terms: tuple[Term, ...], negated: tuple[Term, ...] = ()) -> Any:
@@ -345,12 +350,7 @@ def user_page(raw: str, before: int | None, limit: int) -> Page[User]:
     if words:
         about = sa.func.lower(_USERS.c.about_me, type_=sa.String)
         conditions.append(
-            sa.and_(
-                *(
-                    about.contains(word.lower(), autoescape=True)
-                    for word in words
-                )
-            )
+            sa.and_(*(about.contains(word.lower(), autoescape=True) for word in words))
         )
     if not conditions:
         return Page([], None)
@@ -362,12 +362,21 @@ def user_page(raw: str, before: int | None, limit: int) -> Page[User]:
 
 @cache
 def _stemmer(name: str) -> Callable[[str], str]:
-    return snowballstemmer.stemmer(name).stemWord  # type: ignore[no-any-return]
+    stem = snowballstemmer.stemmer(name).stemWord
+
+    # The same few thousand words come up again and again, and stemming
+    # in Python costs more than finding the posts.
+    @lru_cache(maxsize=50_000)
+    def stem_folded(word: str) -> str:
+        return stem(fold(word))  # type: ignore[no-any-return]
+
+    return stem_folded
 
 
 def _stem() -> Callable[[str], str]:
-    # The stemmers the indexes use: FTS5's porter is Porter's original,
-    # PostgreSQL's english is Snowball's.
+    """Stem a word (after folding) as the database's index does: FTS5's
+    porter is Porter's original algorithm, PostgreSQL's english is
+    Snowball's English."""
     return _stemmer("english" if _is_postgres() else "porter")
 
 
@@ -384,11 +393,11 @@ class Highlighter:
         """(start, end) of each word in ``text`` to mark."""
         if not self.stems:
             return []
-        stem = self.stem
+        stem, stems = self.stem, self.stems
         return [
             match.span()
             for match in _WORD.finditer(text)
-            if stem(fold(match.group())) in self.stems
+            if stem(match.group()) in stems
         ]
 
 

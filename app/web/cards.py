@@ -136,22 +136,27 @@ def search_cards(
 ) -> list[tuple[PostView, Card]]:
     """Each post with its card, the words a search matched marked.
 
-    Rendered for this page and not cached: the marks depend on the search,
-    and a shared cache filled with every search anyone typed would push out
-    the cards every reader shares.
+    The reply link, like count and buttons come from the shared cache; the
+    card itself is made for this page and not cached: the marks depend on
+    the search, and a shared cache filled with every search anyone typed
+    would push out the cards every reader shares.
     """
+    macros = current_app.jinja_env.get_template(TEMPLATE).module
     cards = []
-    for post in posts:
-        parts = _render(post, marks)
-        cards.append((post, Card(*(Markup(part) for part in parts))))  # noqa: S704
+    for post, shared in post_cards(posts):
+        author_url = url_for("main.user_profile", username=post.username)
+        avatar_url = avatar_for(post.email, AVATAR_SIZE)
+        body = body_html(post, marks)
+        card = macros.post_card(post, author_url, avatar_url, body)  # type: ignore[attr-defined]
+        cards.append((post, shared._replace(card=Markup(str(card)))))  # noqa: S704
     return cards
 
 
-def _render(post: PostView, marks: Highlighter | None = None) -> tuple[str, ...]:
+def _render(post: PostView) -> tuple[str, ...]:
     macros = current_app.jinja_env.get_template(TEMPLATE).module
     author_url = url_for("main.user_profile", username=post.username)
     avatar_url = avatar_for(post.email, AVATAR_SIZE)
-    card = macros.post_card(post, author_url, avatar_url, body_html(post, marks))  # type: ignore[attr-defined]
+    card = macros.post_card(post, author_url, avatar_url, body_html(post))  # type: ignore[attr-defined]
     reply = macros.reply_link(post)  # type: ignore[attr-defined]
     likes = macros.like_count(post)  # type: ignore[attr-defined]
     liked = macros.like_button(post, True)  # type: ignore[attr-defined]

@@ -7,7 +7,8 @@ Create Date: 2026-11-30 05:30:00.000000
 - SQLite: an FTS5 table posts_fts (porter stemming, unicode61, diacritics
   removed) with external content on posts, kept in step by three triggers,
   and filled from the posts already there.
-- PostgreSQL: a GIN index on to_tsvector('english', body).
+- PostgreSQL: a stored generated column posts.search_vector,
+  to_tsvector('english', body), with a GIN index.
 
 The statements are written out here rather than imported from
 app/search_schema.py, so that this revision keeps meaning what it meant.
@@ -42,10 +43,15 @@ SQLITE_DOWNGRADE = [
     "DROP TABLE IF EXISTS posts_fts",
 ]
 PG_UPGRADE = [
-    "CREATE INDEX ix_posts_body_search ON posts "
-    "USING gin (to_tsvector('english'::regconfig, body))",
+    "ALTER TABLE posts ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+    "(to_tsvector('english'::regconfig, body)) STORED",
+    "SET LOCAL maintenance_work_mem = '256MB'",
+    "CREATE INDEX ix_posts_search_vector ON posts USING gin (search_vector)",
 ]
-PG_DOWNGRADE = ["DROP INDEX IF EXISTS ix_posts_body_search"]
+PG_DOWNGRADE = [
+    "DROP INDEX IF EXISTS ix_posts_search_vector",
+    "ALTER TABLE posts DROP COLUMN IF EXISTS search_vector",
+]
 
 
 def _run(sqlite, postgresql):
