@@ -25,12 +25,57 @@ from pathlib import Path
 
 # The seed's nouns and verbs (app/seed.py), without the little words that
 # PostgreSQL's english configuration leaves out as stop words.
-WORDS = (
-    "coffee tea bread garden bike train walk rain sun snow wind morning evening "
-    "night weekend code bug release test deploy book film song album concert "
-    "cat dog bird wren river hill city park market kitchen window desk meeting "
-    "idea plan trip note list question answer friend neighbour team project"
-).split()
+WORDS = [
+    "coffee",
+    "tea",
+    "bread",
+    "garden",
+    "bike",
+    "train",
+    "walk",
+    "rain",
+    "sun",
+    "snow",
+    "wind",
+    "morning",
+    "evening",
+    "night",
+    "weekend",
+    "code",
+    "bug",
+    "release",
+    "test",
+    "deploy",
+    "book",
+    "film",
+    "song",
+    "album",
+    "concert",
+    "cat",
+    "dog",
+    "bird",
+    "wren",
+    "river",
+    "hill",
+    "city",
+    "park",
+    "market",
+    "kitchen",
+    "window",
+    "desk",
+    "meeting",
+    "idea",
+    "plan",
+    "trip",
+    "note",
+    "list",
+    "question",
+    "answer",
+    "friend",
+    "neighbour",
+    "team",
+    "project",
+]
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
