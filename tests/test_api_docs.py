@@ -34,6 +34,7 @@ OPERATIONS = {
     ("get", "/api/tags/{tag}/posts"),
     ("get", "/api/notifications"),
     ("post", "/api/notifications/read"),
+    ("get", "/api/search"),
 }
 PUBLIC = {("post", "/api/users")}
 BASIC = {("post", "/api/tokens")}

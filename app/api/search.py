@@ -19,7 +19,7 @@ SEARCH_RESPONSE = {
     "content": {
         "application/json": {
             "schema": {
-                "oneOf": [
+                "anyOf": [
                     {"$ref": "#/components/schemas/PostPageOut"},
                     {"$ref": "#/components/schemas/UserPageOut"},
                 ]
