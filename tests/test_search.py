@@ -73,6 +73,8 @@ def names(world: dict[str, int], ids: list[int]) -> list[str]:
         ("CAFÉ", ["cafe"]),
         ("#shipit", ["coffee"]),
         ("#SHIPIT coffee", ["coffee"]),
+        ("#shipit, coffee.", ["coffee"]),
+        ("@bob!", ["tea", "cafe"]),
         ("coffee -#garden", ["coffee"]),
         ("@bob", ["tea", "cafe"]),  # by bob, or mentioning him
         ("@bob café", ["cafe"]),

@@ -54,6 +54,7 @@ _WORD = re.compile(r"[^\W_]+")
 _TOKEN = re.compile(r'(?P<neg>-?)(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
 _USERNAME = re.compile(r"[A-Za-z0-9_]{3,32}")
 _NAME_PREFIX = re.compile(r"[a-z0-9_]{1,32}")
+_NAME = re.compile(r"([#@])(\w+)\W*$")
 
 _POSTS = table_of(Post)
 _USERS = table_of(User)
@@ -119,14 +120,16 @@ def parse(raw: str) -> Query:
             break
         negated = bool(match.group("neg"))
         phrase, token = match.group("phrase"), match.group("word")
-        if token is not None and token[:1] == "#":
-            key = post_text.tag_key(token[1:])
+        # "#tag," and "@name." count too: punctuation after them is not theirs.
+        name = _NAME.match(token) if token is not None else None
+        if name and name.group(1) == "#":
+            key = post_text.tag_key(name.group(2))
             if key is not None:
                 tags.setdefault(key, negated)
                 count += 1
                 continue
-        if token is not None and token[:1] == "@" and _USERNAME.fullmatch(token[1:]):
-            users.setdefault(token[1:].lower(), negated)
+        if name and name.group(1) == "@" and _USERNAME.fullmatch(name.group(2)):
+            users.setdefault(name.group(2).lower(), negated)
             count += 1
             continue
         # Lower case only: SQLite's index ignores accents anyway, and
