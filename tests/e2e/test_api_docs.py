@@ -11,7 +11,7 @@ from app.models import User
 from app.services import api_tokens
 from tests.e2e.conftest import LiveServer, PageChecker, screenshot
 
-OPERATION_COUNT = 24
+OPERATION_COUNT = 25
 
 
 def _record(page: Page) -> list[str]:
