@@ -60,6 +60,8 @@ PAGES = [
     ("history", "/post/{edited}/history", True),
     ("edit", "/post/{edited}/edit", True),
     ("delete-confirm", "/post/{edited}/delete?next=/post/{thread}", True),
+    ("search", "/search?q=wrens", True),
+    ("search-people", "/search?q=a&type=users", False),
 ]
 # The README shows these: (source name, docs name).
 DOCS = [

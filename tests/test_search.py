@@ -307,6 +307,24 @@ def test_people_by_name_prefix_and_about_text(client, world):
     assert people("zebra") == []
 
 
+def test_people_without_posts_are_found_and_paged(app, client, make_user):
+    app.config["POSTS_PER_PAGE"] = 2
+    for name in ("ada", "adam", "adele", "bert"):
+        make_user(name, about_me="Quiet reader")
+
+    def people(url: str) -> tuple[list[str], str | None]:
+        html = client.get(url).get_data(as_text=True)
+        more = re.search(r'href="([^"]+)">More results', html)
+        found = re.findall(r'class="fw-semibold" href="/user/(\w+)"', html)
+        return found, more.group(1).replace("&amp;", "&") if more else None
+
+    first, more = people("/search?q=a&type=users")
+    assert first == ["adele", "adam"]
+    assert more is not None
+    assert people(more) == (["ada"], None)
+    assert people("/search?q=quiet&type=users")[0] == ["bert", "adele"]
+
+
 def test_api_search_posts_and_users(app, client, world):
     headers = bearer(obtain_token(client, "alice"))
     response = client.get("/api/search?q=walk", headers=headers)

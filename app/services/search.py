@@ -334,8 +334,12 @@ def _best_page(
 
 def user_page(raw: str, before: int | None, limit: int) -> Page[User]:
     """People whose username starts with the search's first word (an
-    ``@`` before it is fine), or whose about text holds every one of its
-    words; newest account first."""
+    ``@`` before it is fine), or whose about text has a word starting with
+    each of its words; newest account first.
+
+    The about text is read row by row (no index): fine for the thousands of
+    accounts a Wren has, unlike the millions of posts.
+    """
     text = clean(raw)
     first = text.split(" ")[0].removeprefix("@").lower() if text else ""
     conditions = []
@@ -352,12 +356,23 @@ def user_page(raw: str, before: int | None, limit: int) -> Page[User]:
     words = _WORD.findall(text)[:MAX_TERMS]
     if words:
         about = sa.func.lower(_USERS.c.about_me, type_=sa.String)
+        # Words of the about text that start with each word of the search
+        # ("bird" finds "Birdwatcher"), not any letters inside words.
         conditions.append(
-            sa.and_(*(about.contains(word.lower(), autoescape=True) for word in words))
+            sa.and_(
+                *(
+                    sa.or_(
+                        about.startswith(word.lower(), autoescape=True),
+                        about.contains(" " + word.lower(), autoescape=True),
+                    )
+                    for word in words
+                )
+            )
         )
     if not conditions:
         return Page([], None)
-    return keyset_page(sa.select(User).where(sa.or_(*conditions)), before, limit)
+    query = sa.select(User).where(sa.or_(*conditions))
+    return keyset_page(query, before, limit, column=User.id)
 
 
 # --- highlighting --------------------------------------------------------
