@@ -123,6 +123,11 @@ HOSTILE = [
     "#",
     "&&& !! <-> :*",
     "%_%",
+    "coffee -the",  # stop words: nothing to find or leave out on PostgreSQL
+    "the",
+    '"of the" -"and or"',
+    "#garden -@bob -walk",
+    "-#garden -@bob",
 ]
 
 
