@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app import seed as seeding
-from app.services import DomainError, operators
+from app.services import DomainError, operators, search
 
 users_cli = AppGroup("users", help="Create, promote and delete accounts.")
+search_cli = AppGroup("search", help="Look after the full-text search index.")
 
 
 def register(app: Flask) -> None:
     """Attach the project's commands to ``app.cli``."""
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(search_cli)
 
 
 @click.command("seed")
@@ -180,3 +184,14 @@ def users_delete(username: str, yes: bool) -> None:
         )
     operators.delete_user(user)
     click.echo(f"Deleted {user.username}.")
+
+
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Build the search index again from every post (SQLite's FTS5 table,
+    PostgreSQL's GIN index). Searches keep working meanwhile; writes to
+    posts wait until it is done."""
+    started = time.perf_counter()
+    search.reindex()
+    seconds = time.perf_counter() - started
+    click.echo(f"Indexed {search.post_count():,} posts in {seconds:.1f} s.")

@@ -24,6 +24,7 @@ from sqlalchemy.orm import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import search_schema
 from app.avatars import avatar_for
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import Model, db
@@ -418,3 +419,7 @@ class LoginSession(Model):
 def table_of(model: type[Model]) -> sa.Table:
     """A model's Table, typed as one (``__table__`` is a FromClause to mypy)."""
     return cast(sa.Table, model.__table__)
+
+
+# The full-text index over post bodies is built with the posts table.
+search_schema.attach(table_of(Post))

@@ -63,6 +63,8 @@ PAGES = [
     # Private messages.
     ("messages", "/messages", True),
     ("conversation", "/messages/grace", True),
+    ("search", "/search?q=wrens", True),
+    ("search-people", "/search?q=a&type=users", False),
 ]
 # The README shows these: (source name, docs name).
 DOCS = [

@@ -37,6 +37,7 @@ OPERATIONS = {
     ("get", "/api/messages"),
     ("get", "/api/messages/{user_id}"),
     ("post", "/api/messages/{user_id}"),
+    ("get", "/api/search"),
 }
 PUBLIC = {("post", "/api/users")}
 BASIC = {("post", "/api/tokens")}

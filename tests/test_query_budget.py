@@ -5,7 +5,7 @@ Budget: at most 6 statements per page, and the same number for 25 posts from
 user, the unread notification and message counts in one statement, the
 page's posts with their authors, mentions, tags, counts and "liked by me"),
 follower lists 4, a profile 5, a thread 5 (the post, the chain above it, its
-replies), notifications 5; messages 3 and a conversation 5
+replies), notifications 5, a search 3; messages 3 and a conversation 5
 (tests/test_messages.py).
 """
 
@@ -68,6 +68,8 @@ PAGES = [
     "/tag/world",
     "/post/1",
     "/notifications",
+    "/search?q=post",
+    "/search?q=%23world+%40viewer",
 ]
 
 

@@ -53,6 +53,7 @@ TAGS = [
         "name": "Conversation",
         "description": "Replies, likes and tags around posts.",
     },
+    {"name": "Search", "description": "Finding posts and people."},
     {
         "name": "Notifications",
         "description": "Follows, replies, mentions and likes by other people.",

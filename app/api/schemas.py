@@ -27,6 +27,8 @@ from app.models import (
     User,
 )
 from app.pagination import parse_cursor
+from app.services.search import SORTS as SEARCH_SORTS
+from app.services.search import TYPES as SEARCH_TYPES
 from app.services.social import UserCounts
 from app.web.templating import iso_utc
 
@@ -222,6 +224,35 @@ class NotificationQueryIn(PageQueryIn):
     unread = fields.Boolean(
         load_default=False,
         metadata={"description": "Only unread notifications."},
+    )
+
+
+class SearchQueryIn(PageQueryIn):
+    q = fields.String(
+        required=True,
+        metadata={
+            "description": "What to look for: words (all must match, in any "
+            'form: "walk" finds "walked"), `"a phrase"`, `-word` to leave '
+            "out, `#tag`, `@username` (posts by or mentioning them). With "
+            "`type=users`: a username prefix or words of the about text. "
+            "Anything else is read as words; only the first 256 characters "
+            "count.",
+            "examples": ["coffee #mornings"],
+        },
+    )
+    type = fields.String(
+        load_default="posts",
+        validate=OneOf(SEARCH_TYPES),
+        metadata={"description": "Search posts or people.", "enum": list(SEARCH_TYPES)},
+    )
+    sort = fields.String(
+        load_default="newest",
+        validate=OneOf(SEARCH_SORTS),
+        metadata={
+            "description": "Posts newest first, or best match first (among "
+            "the 1,000 newest matches).",
+            "enum": list(SEARCH_SORTS),
+        },
     )
 
 

@@ -3,6 +3,7 @@ from app.main import (
     feeds,  # noqa: F401  (registers the Atom feeds on bp)
     messages,  # noqa: F401  (registers the private message views on bp)
     profile,  # noqa: F401  (registers the profile views on bp)
+    search,  # noqa: F401  (registers the search page on bp)
     settings,  # noqa: F401  (registers the settings views on bp)
 )
 from app.main.routes import bp

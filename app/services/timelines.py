@@ -374,3 +374,16 @@ def ancestors(post: PostView, viewer_id: int | None = None) -> list[PostView]:
 def page_version(page: Page[PostView]) -> tuple[Any, ...]:
     """What a page of posts shows, as plain values (for ETags)."""
     return (tuple(page.items), page.next_cursor)
+
+
+def page_of_ids(
+    ids: sa.Select[Any], params: dict[str, Any], limit: int, viewer_id: int | None
+) -> Page[PostView]:
+    """A newest-first page of the posts whose ids ``ids`` picks: at most
+    ``limit + 1`` of them, newest first (the extra one tells if more follow).
+
+    For lists built elsewhere (search), in the same one statement as the
+    lists here.
+    """
+    params = {**params, "viewer_id": viewer_id}
+    return page_of(_views(_rows_for(ids), params), limit)

@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 from app.avatars import avatar_for
 from app.extensions import cache
 from app.services import post_text
+from app.services.search import Highlighter
 from app.services.timelines import PostView
 from app.web.templating import fragment_key
 
@@ -34,6 +35,7 @@ ICONS = "_icons.html"
 AVATAR_SIZE = 48
 LINK = Markup('<a href="{}" rel="nofollow noopener ugc">{}</a>')
 NAME_LINK = Markup('<a class="{}" href="{}">{}</a>')
+MARK = Markup("<mark>{}</mark>")
 
 
 class Card(NamedTuple):
@@ -86,7 +88,11 @@ def post_cards(posts: Sequence[PostView]) -> list[tuple[PostView, Card]]:
     return cards
 
 
-def body_html(post: PostView, link: Callable[..., str] = url_for) -> Markup:
+def body_html(
+    post: PostView,
+    link: Callable[..., str] = url_for,
+    marks: Highlighter | None = None,
+) -> Markup:
     """The post's text, escaped, with its links, the mentions and the tags
     that were stored for it linked. A mention of someone unknown (or who has
     since changed their name) stays text.
@@ -94,8 +100,10 @@ def body_html(post: PostView, link: Callable[..., str] = url_for) -> Markup:
     :param link: builds the mention and tag URLs from an endpoint and its
         values; feeds, read away from the site, pass one that makes them
         absolute.
+    :param marks: the words a search matched, wrapped in ``<mark>`` (inside
+        links too).
     """
-    return text_html(post.body, post.mentions, post.tags, link)
+    return text_html(post.body, post.mentions, post.tags, link, marks)
 
 
 def message_html(body: str) -> Markup:
@@ -112,23 +120,71 @@ def text_html(
     mentions: Sequence[str],
     tags: Sequence[str],
     link: Callable[..., str] = url_for,
+    marks: Highlighter | None = None,
 ) -> Markup:
     """``body`` escaped, with its links and the given mentions and tags linked."""
     mentioned = {name.lower(): name for name in mentions}
     tag_set = set(tags)
+
+    def shown(text: str) -> Markup:
+        return escape(text) if marks is None else marked(text, marks.spans(text))
+
     parts: list[Markup] = []
     for segment in post_text.segments(body):
         if segment.kind == "link":
-            parts.append(LINK.format(segment.value, segment.text))
+            parts.append(LINK.format(segment.value, shown(segment.text)))
         elif segment.kind == "mention" and segment.value in mentioned:
             url = link("main.user_profile", username=mentioned[segment.value])
-            parts.append(NAME_LINK.format("mention", url, segment.text))
+            name = shown(segment.text)
+            if marks is not None and segment.value in marks.users:
+                name = MARK.format(name)
+            parts.append(NAME_LINK.format("mention", url, name))
         elif segment.kind == "tag" and segment.value in tag_set:
             url = link("main.tag", tag=segment.value)
-            parts.append(NAME_LINK.format("hashtag", url, segment.text))
+            name = shown(segment.text)
+            if marks is not None and segment.value in marks.tags:
+                name = MARK.format(name)
+            parts.append(NAME_LINK.format("hashtag", url, name))
         else:
-            parts.append(escape(segment.text))
+            parts.append(shown(segment.text))
     return Markup("").join(parts)
+
+
+def marked(text: str, spans: list[tuple[int, int]]) -> Markup:
+    """``text`` escaped, with each (start, end) span in ``<mark>``.
+
+    Every piece of the post's own text goes through ``escape``; the only
+    markup added is ours, so nothing the author wrote (``<script>``, a
+    ``<mark>`` of their own) can become HTML.
+    """
+    parts: list[Markup] = []
+    position = 0
+    for start, end in spans:
+        parts.append(escape(text[position:start]))
+        parts.append(MARK.format(text[start:end]))
+        position = end
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)
+
+
+def search_cards(
+    posts: Sequence[PostView], marks: Highlighter
+) -> list[tuple[PostView, Card]]:
+    """Each post with its card, the words a search matched marked.
+
+    The reply link, like count and buttons come from the shared cache; the
+    card itself is made for this page and not cached: the marks depend on
+    the search, and a shared cache filled with every search anyone typed
+    would push out the cards every reader shares.
+    """
+    macros = current_app.jinja_env.get_template(TEMPLATE).module
+    cards = []
+    for post, shared in post_cards(posts):
+        avatar_url = avatar_for(post.email, AVATAR_SIZE)
+        body = body_html(post, marks=marks)
+        card = macros.post_card(post, _links(post), avatar_url, body)  # type: ignore[attr-defined]
+        cards.append((post, shared._replace(card=Markup(str(card)))))  # noqa: S704
+    return cards
 
 
 class CardLinks(NamedTuple):
@@ -193,5 +249,6 @@ def _render(post: PostView, macros: Any, icons: CardIcons) -> tuple[str, ...]:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(post_cards, "post_cards")
+    app.add_template_global(search_cards, "search_cards")
     app.add_template_global(avatar_for, "avatar_for")
     app.add_template_global(message_html, "message_html")

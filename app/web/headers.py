@@ -121,6 +121,7 @@ PUBLIC_WHEN_ANONYMOUS = frozenset(
         "main.post_history",
         "main.user_feed",
         "main.tag_feed",
+        "main.search_page",
     }
 )
 ANONYMOUS_MAX_AGE = 5

@@ -1,7 +1,7 @@
 """private messages and per-person conversation summaries
 
 Revision ID: b4d2f6a8c0e3
-Revises: 5759d16cd511
+Revises: a3c1e5f7b9d2
 Create Date: 2026-11-30 05:30:00.000000
 
 - messages: one row per message, with its read state. Pages read each
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b4d2f6a8c0e3'
-down_revision = '5759d16cd511'
+down_revision = 'a3c1e5f7b9d2'
 branch_labels = None
 depends_on = None
 
