@@ -33,7 +33,7 @@ from tests.browser import CHROMIUM_ARGS  # noqa: E402  (needs ROOT on sys.path)
 
 CHROMIUM = os.environ.get("CHROMIUM", DEBIAN_CHROMIUM)
 PASSWORD = "wren-demo-password"  # noqa: S105 -- demo data only
-VIEWPORTS = {"desktop": (1280, 860), "phone": (390, 844)}
+VIEWPORTS = {"desktop": (1280, 860), "tablet": (820, 1180), "phone": (390, 844)}
 THEMES = ("light", "dark")
 # (name, path, logged in?)
 PAGES = [
