@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app import validation
@@ -122,3 +129,68 @@ class ChangeEmailForm(FlaskForm):
 class DeleteAccountForm(FlaskForm):
     password = _current_password_field("Your password")
     submit = SubmitField("Delete my account")
+
+
+def _code_field(label: str = "Code", field_id: str | None = None) -> StringField:
+    return StringField(
+        label,
+        validators=[DataRequired(), Length(max=64)],
+        id=field_id,
+        description="The 6-digit code from your authenticator app, or one of "
+        "your recovery codes.",
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
+
+
+class TwoFactorLoginForm(FlaskForm):
+    code = _code_field()
+    submit = SubmitField("Verify")
+
+
+class TwoFactorStartForm(FlaskForm):
+    action = HiddenField(default="start", id="start-action")
+    submit = SubmitField("Turn on two-factor authentication")
+
+
+class TwoFactorCancelForm(FlaskForm):
+    action = HiddenField(default="cancel", id="cancel-action")
+    submit = SubmitField("Cancel", id="cancel-submit")
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    action = HiddenField(default="confirm")
+    code = StringField(
+        "Code from your app",
+        validators=[DataRequired(), Length(max=64)],
+        description="Enter the 6-digit code your app shows to confirm.",
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
+    submit = SubmitField("Confirm and turn on")
+
+
+class TwoFactorRegenerateForm(FlaskForm):
+    action = HiddenField(default="regenerate", id="regenerate-action")
+    code = _code_field(field_id="regenerate-code")
+    submit = SubmitField("Make new recovery codes", id="regenerate-submit")
+
+
+class TwoFactorDisableForm(FlaskForm):
+    action = HiddenField(default="disable", id="disable-action")
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(), Length(max=validation.PASSWORD_MAX)],
+        id="disable-password",
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = _code_field(field_id="disable-code")
+    submit = SubmitField("Turn off two-factor authentication", id="disable-submit")

@@ -2,7 +2,9 @@ from app.main import (
     conversation,  # noqa: F401  (registers threads, likes, tags, notifications)
     feeds,  # noqa: F401  (registers the Atom feeds on bp)
     profile,  # noqa: F401  (registers the profile views on bp)
+    sessions,  # noqa: F401  (registers the sessions page on bp)
     settings,  # noqa: F401  (registers the settings views on bp)
+    two_factor,  # noqa: F401  (registers the two-factor settings on bp)
 )
 from app.main.routes import bp
 
