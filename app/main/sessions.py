@@ -23,6 +23,8 @@ def settings_sessions() -> ResponseReturnValue:
         }
         for record in sessions.live(current_user)
     ]
+    # This device first, then the others by their last use.
+    rows.sort(key=lambda row: not row["current"])
     return render_template("main/settings_sessions.html", rows=rows, form=EmptyForm())
 
 
