@@ -169,6 +169,19 @@ def test_the_password_step_alone_grants_nothing(client, auth, secured, app):
     assert count == 0
 
 
+def test_the_second_step_offers_a_keyboard_for_recovery_codes(client, auth, secured):
+    auth.login(secured["user"])
+    usual = client.get("/auth/2fa").get_data(as_text=True)
+    assert 'inputmode="numeric"' in usual
+    assert "with=recovery" in usual
+    recovery = client.get("/auth/2fa?with=recovery").get_data(as_text=True)
+    assert "Recovery code" in recovery
+    assert 'inputmode="text"' in recovery
+    done = auth.post_form("/auth/2fa?with=recovery", {"code": secured["codes"][3]})
+    assert done.status_code == 302
+    assert logged_in(client)
+
+
 def test_the_second_step_without_a_password_goes_to_login(client, secured):
     response = client.get("/auth/2fa")
     assert response.status_code == 302

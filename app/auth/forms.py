@@ -131,25 +131,42 @@ class DeleteAccountForm(FlaskForm):
     submit = SubmitField("Delete my account")
 
 
+TOTP_INPUT = {
+    "autocomplete": "one-time-code",
+    "inputmode": "numeric",
+    "autocapitalize": "none",
+    "spellcheck": "false",
+}
+# Recovery codes have letters: a numeric keypad could not type them.
+RECOVERY_INPUT = {**TOTP_INPUT, "inputmode": "text", "autocomplete": "off"}
+
+
 def _code_field(label: str = "Code", field_id: str | None = None) -> StringField:
+    """A field for a TOTP or a recovery code (letters allowed)."""
     return StringField(
         label,
         validators=[DataRequired(), Length(max=64)],
         id=field_id,
         description="The 6-digit code from your authenticator app, or one of "
         "your recovery codes.",
-        render_kw={
-            "autocomplete": "one-time-code",
-            "inputmode": "numeric",
-            "autocapitalize": "none",
-            "spellcheck": "false",
-        },
+        render_kw={**RECOVERY_INPUT, "autocomplete": "one-time-code"},
     )
 
 
 class TwoFactorLoginForm(FlaskForm):
-    code = _code_field()
+    code = StringField(
+        "Code from your app",
+        validators=[DataRequired(), Length(max=64)],
+        description="The 6-digit code your authenticator app shows for Wren.",
+        render_kw=TOTP_INPUT,
+    )
     submit = SubmitField("Verify")
+
+    def for_recovery_code(self) -> None:
+        """Ask for a recovery code instead, with a keyboard that has letters."""
+        self.code.label.text = "Recovery code"
+        self.code.description = "One of the codes you saved; each works once."
+        self.code.render_kw = RECOVERY_INPUT
 
 
 class TwoFactorStartForm(FlaskForm):
@@ -168,12 +185,7 @@ class TwoFactorConfirmForm(FlaskForm):
         "Code from your app",
         validators=[DataRequired(), Length(max=64)],
         description="Enter the 6-digit code your app shows to confirm.",
-        render_kw={
-            "autocomplete": "one-time-code",
-            "inputmode": "numeric",
-            "autocapitalize": "none",
-            "spellcheck": "false",
-        },
+        render_kw=TOTP_INPUT,
     )
     submit = SubmitField("Confirm and turn on")
 

@@ -121,13 +121,16 @@ def two_factor() -> ResponseReturnValue:
         flash("Please log in with your password first.", "info")
         return redirect(url_for("auth.login"))
     form = TwoFactorLoginForm()
+    recovery = request.args.get("with") == "recovery"
+    if recovery:
+        form.for_recovery_code()
     if form.validate_on_submit():
         if second_factor.verify(user, form.code.data):
             remember, next_page = pending_login.remember(), pending_login.next_page()
             log_in(user, remember=remember)
             return redirect(safe_next(next_page) or url_for("main.index"))
         form.code.errors.append(second_factor.WRONG_CODE)
-    return render_template("auth/two_factor.html", form=form)
+    return render_template("auth/two_factor.html", form=form, recovery=recovery)
 
 
 @bp.post("/logout")

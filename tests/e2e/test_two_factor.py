@@ -51,6 +51,13 @@ def password_step(page: Page, username: str) -> None:
     expect(page).to_have_url(re.compile(r"/auth/2fa$"))
 
 
+def recovery_link(page: Page) -> None:
+    tab_to(page, "main a:has-text('Use a recovery code')")
+    page.keyboard.press("Enter")
+    expect(page.locator("label[for=code]")).to_have_text("Recovery code")
+    expect(page.locator("input[name=code]")).to_have_attribute("inputmode", "text")
+
+
 def code_step_by_keyboard(page: Page, code: str) -> None:
     tab_to(page, "input[name=code]")
     page.keyboard.type(code)
@@ -93,6 +100,7 @@ def test_two_factor_and_sessions_in_a_browser(
     page.reload()
     expect(page.locator("main")).to_contain_text("is on")
     expect(page.locator("ol.recovery-codes")).to_have_count(0)
+    audit_and_shoot(page, "on", report)
 
     # A TOTP code: the next one, as the current one was just used.
     log_out(page)
@@ -100,13 +108,17 @@ def test_two_factor_and_sessions_in_a_browser(
     audit_and_shoot(page, "login-step", report)
     code_step_by_keyboard(page, totp.at(time.time() + 30))
 
+    # A recovery code, through the link that asks for one.
     log_out(page)
     password_step(page, "alice")
+    recovery_link(page)
+    audit_and_shoot(page, "login-recovery", report)
     code_step_by_keyboard(page, codes[0])
 
     # A second browser logs in too (with another recovery code)...
     other = new_checked_context().new_page()
     password_step(other, "alice")
+    recovery_link(other)
     code_step_by_keyboard(other, codes[1])
 
     # ...and the first one logs it out from the sessions page.
