@@ -441,3 +441,24 @@ def test_the_second_step_needs_the_csrf_token(make_app, clock):
     forged = client.post("/auth/2fa", data={"code": code_at(secret, clock.now)})
     assert forged.status_code == 400
     assert not logged_in(client)
+
+
+def test_api_code_guesses_share_the_accounts_2fa_budget(make_app, clock):
+    app = make_app(
+        RATELIMIT_ENABLED="true",
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_2FA="2/minute",
+    )
+    from tests.factories import UserFactory
+
+    with app.app_context():
+        john = UserFactory.create(username="john")
+        secret = two_factor.begin_setup(john)
+        two_factor.enable(john, code_at(secret, clock.now))
+    statuses = []
+    for n in range(3):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.30.0.{n + 1}"
+        headers = {**basic("john"), "X-Wren-OTP": "000000"}
+        statuses.append(client.post("/api/tokens", headers=headers).status_code)
+    assert statuses == [401, 401, 429]
