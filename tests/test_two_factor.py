@@ -462,3 +462,12 @@ def test_api_code_guesses_share_the_accounts_2fa_budget(make_app, clock):
         headers = {**basic("john"), "X-Wren-OTP": "000000"}
         statuses.append(client.post("/api/tokens", headers=headers).status_code)
     assert statuses == [401, 401, 429]
+
+
+def test_start_from_a_stale_page_while_on_changes_nothing(client, auth, user, clock):
+    auth.login(user)
+    secret, _codes = enable(auth, clock)
+    stale = auth.post_form("/settings/2fa", {"action": "start"}, follow_redirects=True)
+    assert "already on" in stale.get_data(as_text=True)
+    with client.application.app_context():
+        assert two_factor.secret_of(db.session.get(User, user.id)) == secret

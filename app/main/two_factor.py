@@ -54,7 +54,11 @@ def settings_two_factor() -> ResponseReturnValue:
             try:
                 return _act(action, form)
             except DomainError as exc:
-                form[exc.field or "code"].errors.append(str(exc))
+                if exc.field is None or exc.field not in form:
+                    # E.g. "start" from a stale page while 2FA is already on.
+                    flash(str(exc), "warning")
+                    return redirect(url_for("main.settings_two_factor"))
+                form[exc.field].errors.append(str(exc))
     elif request.method == "POST":
         flash("That form is not known here. Please try again.", "warning")
         return redirect(url_for("main.settings_two_factor"))
