@@ -171,6 +171,8 @@ class Config:
         self.RATELIMIT_API_TOKENS = env_str("RATELIMIT_API_TOKENS", "10/minute")
         # Per account, pages and API together.
         self.MESSAGE_RATE_LIMIT = env_str("MESSAGE_RATE_LIMIT", "30 per minute")
+        # Two-factor codes, per account whatever the client (and per client).
+        self.RATELIMIT_2FA = env_str("RATELIMIT_2FA", "5/minute")
 
         self.MAIL_BACKEND = env_str("MAIL_BACKEND", self.default_mail_backend)
         self.MAIL_FILE_PATH = env_str("MAIL_FILE_PATH", str(instance_dir / "mail"))

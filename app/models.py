@@ -9,6 +9,7 @@ never come to name someone else.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import cast
 
@@ -64,6 +65,10 @@ follows = sa.Table(
 NO_ID_REUSE = {"sqlite_autoincrement": True}
 
 
+def new_public_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = NO_ID_REUSE
@@ -82,6 +87,15 @@ class User(UserMixin, Model):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # Two-factor authentication (app/services/two_factor.py). The secret is
+    # encrypted with a key derived from SECRET_KEY; it is set but not yet
+    # enabled while the user is scanning the QR code.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(256))
+    two_factor_enabled: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
+    # The time step of the last accepted code: it and earlier ones are refused.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger())
 
     posts: WriteOnlyMapped[Post] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True
@@ -104,6 +118,9 @@ class User(UserMixin, Model):
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
     login_sessions: WriteOnlyMapped[LoginSession] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    recovery_codes: WriteOnlyMapped[RecoveryCode] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
@@ -402,6 +419,11 @@ class LoginSession(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # What the sessions page puts in its revoke URLs: random, so neither the
+    # token nor a guessable sequence ever appears in a page.
+    public_id: Mapped[str] = mapped_column(
+        sa.String(32), unique=True, default=new_public_id
+    )
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
@@ -414,6 +436,27 @@ class LoginSession(Model):
     ip: Mapped[str] = mapped_column(sa.String(IP_MAX), default="")
 
     user: Mapped[User] = relationship(back_populates="login_sessions")
+
+
+class RecoveryCode(Model):
+    """A single-use two-factor recovery code, kept as its SHA-256.
+
+    Codes are random (80 bits), not passwords, so an unsalted digest is
+    enough, and it lets one UPDATE find and spend a code atomically.
+    """
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = NO_ID_REUSE
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
 
 
 def table_of(model: type[Model]) -> sa.Table:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from apiflask import HTTPBasicAuth, HTTPTokenAuth
 from apiflask.exceptions import HTTPError
 from apiflask.types import ResponseReturnValueType
-from flask import request
+from flask import g, request
 
 from app.models import User
-from app.services import accounts, api_tokens
+from app.services import accounts, api_tokens, two_factor
 
 REALM = "Wren API"
+OTP_HEADER = "X-Wren-OTP"
 
 basic_auth = HTTPBasicAuth(
     realm=REALM,
@@ -37,7 +38,15 @@ def current_user() -> User:
 def verify_password(login: str, password: str) -> User | None:
     if not login or not password:
         return None
-    return accounts.authenticate(login, password)
+    user = accounts.authenticate(login, password)
+    if user is None or not two_factor.is_enabled(user):
+        return user
+    if not two_factor.verify(user, request.headers.get(OTP_HEADER)):
+        # Said only after the right password, as the login form's second
+        # step does; guesses at the code share the per-account 2FA limit.
+        g.wren_otp_required = True
+        return None
+    return user
 
 
 @token_auth.verify_token
@@ -50,6 +59,16 @@ def verify_token(token: str) -> User | None:
 
 @basic_auth.error_processor
 def basic_auth_error(error: HTTPError) -> ResponseReturnValueType:
+    if g.get("wren_otp_required"):
+        return (
+            {
+                "message": "This account uses two-factor authentication: send "
+                f"a current code from your app (or a recovery code) in the "
+                f"{OTP_HEADER} header."
+            },
+            error.status_code,
+            {OTP_HEADER: "required"},
+        )
     return {
         "message": "Send your username (or email) and password with HTTP Basic "
         "authentication to obtain a token."

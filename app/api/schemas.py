@@ -483,6 +483,20 @@ class UserPageOut(Schema):
     )
 
 
+class TokenHeadersIn(Schema):
+    otp = fields.String(
+        data_key="X-Wren-OTP",
+        required=False,
+        validate=Length(max=64),
+        metadata={
+            "description": "For an account with two-factor authentication: "
+            "the current 6-digit code from the app, or an unused recovery code. "
+            "Without it (or with a wrong one) the answer is 401 with the header "
+            "`X-Wren-OTP: required`, only after a correct password."
+        },
+    )
+
+
 class TokenOut(Schema):
     token = fields.String(
         required=True,

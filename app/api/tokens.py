@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 
 from app.api.auth import basic_auth, current_user, token_auth
 from app.api.routes import BODY_ERRORS, bp
-from app.api.schemas import TokenOut
+from app.api.schemas import TokenHeadersIn, TokenOut
 from app.extensions import limiter
 from app.services import api_tokens
 from app.web.headers import no_content
@@ -16,6 +16,8 @@ from app.web.ratelimits import (
     api_token_account_limits,
     api_token_limits,
     basic_auth_account_key,
+    otp_account_key,
+    two_factor_limits,
 )
 
 RATE_LIMITED: dict[str, Any] = {
@@ -32,12 +34,18 @@ RATE_LIMITED: dict[str, Any] = {
     },
 }
 BASIC_CHALLENGE: dict[str, Any] = {
-    "description": "Missing or wrong credentials.",
+    "description": "Missing or wrong credentials, or a missing or wrong "
+    "X-Wren-OTP code for an account with two-factor authentication.",
     "headers": {
         "WWW-Authenticate": {
             "description": 'Basic realm="Wren API"',
             "schema": {"type": "string"},
-        }
+        },
+        "X-Wren-OTP": {
+            "description": "`required` when the password was right but the "
+            "account also needs a code.",
+            "schema": {"type": "string"},
+        },
     },
 }
 BEARER_CHALLENGE: dict[str, Any] = {
@@ -63,7 +71,10 @@ REVOKE_RESPONSES: dict[int | str, Any] = {401: BEARER_CHALLENGE}
 @bp.post("/tokens")
 @limiter.limit(api_token_limits)
 @limiter.limit(api_token_account_limits, key_func=basic_auth_account_key)
+# Code guesses share the account's two-factor budget with the login page.
+@limiter.shared_limit(two_factor_limits, scope="two-factor", key_func=otp_account_key)
 @bp.auth_required(basic_auth)
+@bp.input(TokenHeadersIn, location="headers")
 @bp.output(
     TokenOut,
     status_code=201,
@@ -74,13 +85,15 @@ REVOKE_RESPONSES: dict[int | str, Any] = {401: BEARER_CHALLENGE}
     },
 )
 @bp.doc(tags=["Tokens"], responses=ISSUE_RESPONSES)
-def create_token() -> ResponseReturnValue:
+def create_token(headers_data: dict[str, Any]) -> ResponseReturnValue:
     """Obtain a bearer token.
 
     Authenticate with HTTP Basic: your username or email address, and your
-    password. The token expires after an hour unless the server is configured
-    otherwise. Limited to a few attempts per minute per client, and per
-    account whatever the client.
+    password. An account with two-factor authentication also sends the
+    current code from its app in the `X-Wren-OTP` header. The token
+    expires after an hour unless the server is configured otherwise.
+    Limited to a few attempts per minute per client, and per account
+    whatever the client.
     """
     issued = api_tokens.issue(current_user())
     return issued, 201, NO_STORE

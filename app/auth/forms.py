@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app import validation
@@ -122,3 +129,80 @@ class ChangeEmailForm(FlaskForm):
 class DeleteAccountForm(FlaskForm):
     password = _current_password_field("Your password")
     submit = SubmitField("Delete my account")
+
+
+TOTP_INPUT = {
+    "autocomplete": "one-time-code",
+    "inputmode": "numeric",
+    "autocapitalize": "none",
+    "spellcheck": "false",
+}
+# Recovery codes have letters: a numeric keypad could not type them.
+RECOVERY_INPUT = {**TOTP_INPUT, "inputmode": "text", "autocomplete": "off"}
+
+
+def _code_field(label: str = "Code", field_id: str | None = None) -> StringField:
+    """A field for a TOTP or a recovery code (letters allowed)."""
+    return StringField(
+        label,
+        validators=[DataRequired(), Length(max=64)],
+        id=field_id,
+        description="The 6-digit code from your authenticator app, or one of "
+        "your recovery codes.",
+        render_kw={**RECOVERY_INPUT, "autocomplete": "one-time-code"},
+    )
+
+
+class TwoFactorLoginForm(FlaskForm):
+    code = StringField(
+        "Code from your app",
+        validators=[DataRequired(), Length(max=64)],
+        description="The 6-digit code your authenticator app shows for Wren.",
+        render_kw=TOTP_INPUT,
+    )
+    submit = SubmitField("Verify")
+
+    def for_recovery_code(self) -> None:
+        """Ask for a recovery code instead, with a keyboard that has letters."""
+        self.code.label.text = "Recovery code"
+        self.code.description = "One of the codes you saved; each works once."
+        self.code.render_kw = RECOVERY_INPUT
+
+
+class TwoFactorStartForm(FlaskForm):
+    action = HiddenField(default="start", id="start-action")
+    submit = SubmitField("Turn on two-factor authentication")
+
+
+class TwoFactorCancelForm(FlaskForm):
+    action = HiddenField(default="cancel", id="cancel-action")
+    submit = SubmitField("Cancel", id="cancel-submit")
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    action = HiddenField(default="confirm")
+    code = StringField(
+        "Code from your app",
+        validators=[DataRequired(), Length(max=64)],
+        description="Enter the 6-digit code your app shows to confirm.",
+        render_kw=TOTP_INPUT,
+    )
+    submit = SubmitField("Confirm and turn on")
+
+
+class TwoFactorRegenerateForm(FlaskForm):
+    action = HiddenField(default="regenerate", id="regenerate-action")
+    code = _code_field(field_id="regenerate-code")
+    submit = SubmitField("Make new recovery codes", id="regenerate-submit")
+
+
+class TwoFactorDisableForm(FlaskForm):
+    action = HiddenField(default="disable", id="disable-action")
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired(), Length(max=validation.PASSWORD_MAX)],
+        id="disable-password",
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = _code_field(field_id="disable-code")
+    submit = SubmitField("Turn off two-factor authentication", id="disable-submit")

@@ -18,12 +18,15 @@ from app.auth.forms import (
     RegistrationForm,
     ResetPasswordForm,
     ResetPasswordRequestForm,
+    TwoFactorLoginForm,
 )
 from app.extensions import limiter
 from app.forms import EmptyForm
 from app.services import DomainError, accounts
+from app.services import two_factor as second_factor
 from app.services.accounts import Confirmed
 from app.services.tokens import InvalidToken
+from app.web import pending_login
 from app.web.login import end_browser_session, log_in
 from app.web.ratelimits import (
     account_key,
@@ -32,7 +35,9 @@ from app.web.ratelimits import (
     email_limits,
     login_account_limits,
     login_limits,
+    pending_account_key,
     register_limits,
+    two_factor_limits,
 )
 from app.web.security import safe_next
 
@@ -83,10 +88,49 @@ def login() -> ResponseReturnValue:
         user = accounts.authenticate(form.username.data, form.password.data)
         if user is None:
             form.password.errors.append(LOGIN_FAILED)
+        elif second_factor.is_enabled(user):
+            # Not logged in yet: the second step needs a code first.
+            pending_login.begin(
+                user, remember=form.remember_me.data, next_page=next_page
+            )
+            return redirect(url_for("auth.two_factor"))
         else:
             log_in(user, remember=form.remember_me.data)
             return redirect(next_page or url_for("main.index"))
     return render_template("auth/login.html", form=form, next_page=next_page)
+
+
+# Code guesses share one budget per account, here and in the settings.
+two_factor_limit = limiter.shared_limit(
+    two_factor_limits,
+    scope="two-factor",
+    key_func=pending_account_key,
+    methods=["POST"],
+)
+
+
+@bp.route("/2fa", methods=["GET", "POST"])
+@limiter.limit(login_limits, methods=["POST"])
+@two_factor_limit
+def two_factor() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    user = pending_login.user()
+    if user is None:
+        pending_login.clear()
+        flash("Please log in with your password first.", "info")
+        return redirect(url_for("auth.login"))
+    form = TwoFactorLoginForm()
+    recovery = request.args.get("with") == "recovery"
+    if recovery:
+        form.for_recovery_code()
+    if form.validate_on_submit():
+        if second_factor.verify(user, form.code.data):
+            remember, next_page = pending_login.remember(), pending_login.next_page()
+            log_in(user, remember=remember)
+            return redirect(safe_next(next_page) or url_for("main.index"))
+        form.code.errors.append(second_factor.WRONG_CODE)
+    return render_template("auth/two_factor.html", form=form, recovery=recovery)
 
 
 @bp.post("/logout")

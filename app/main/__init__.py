@@ -4,7 +4,9 @@ from app.main import (
     messages,  # noqa: F401  (registers the private message views on bp)
     profile,  # noqa: F401  (registers the profile views on bp)
     search,  # noqa: F401  (registers the search page on bp)
+    sessions,  # noqa: F401  (registers the sessions page on bp)
     settings,  # noqa: F401  (registers the settings views on bp)
+    two_factor,  # noqa: F401  (registers the two-factor settings on bp)
 )
 from app.main.routes import bp
 

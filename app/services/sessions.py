@@ -115,3 +115,37 @@ def end_all(user: User, *, commit: bool = True) -> None:
     db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))
     if commit:
         db.session.commit()
+
+
+def live(user: User) -> list[LoginSession]:
+    """``user``'s logins that still work, the most recently used first."""
+    return list(
+        db.session.scalars(
+            sa.select(LoginSession)
+            .where(LoginSession.user_id == user.id, LoginSession.expires_at > utcnow())
+            .order_by(LoginSession.last_used_at.desc(), LoginSession.id.desc())
+        )
+    )
+
+
+def revoke(user: User, public_id: str) -> bool:
+    """End ``user``'s login named ``public_id``; False if ``user`` has none.
+
+    The user is part of the WHERE, so another account's id changes nothing.
+    """
+    ended = db.session.execute(
+        sa.delete(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.public_id == public_id)
+        .returning(LoginSession.id)
+    ).first()
+    db.session.commit()
+    return ended is not None
+
+
+def revoke_others(user: User, keep: LoginSession | None) -> None:
+    """End every login of ``user`` but ``keep`` (this browser's)."""
+    statement = sa.delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep is not None:
+        statement = statement.where(LoginSession.id != keep.id)
+    db.session.execute(statement)
+    db.session.commit()

@@ -95,3 +95,30 @@ def current_user_key() -> str:
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return ""
+
+
+def two_factor_limits() -> str:
+    return _limit("RATELIMIT_2FA")
+
+
+def pending_account_key() -> str:
+    """The account whose password step this browser passed (/auth/2fa)."""
+    from app.web import pending_login
+
+    user_id = pending_login.user_id()
+    return f"user:{user_id}" if user_id is not None else ""
+
+
+def otp_account_key() -> str:
+    """The account a POST /api/tokens names, when it brings an X-Wren-OTP.
+
+    Requests without the header guess no code and are left to the token
+    limits; an unknown name has no codes to guess.
+    """
+    from app.services import accounts
+
+    auth = request.authorization
+    if "X-Wren-OTP" not in request.headers or auth is None or not auth.username:
+        return ""
+    user = accounts.find_by_login(auth.username)
+    return f"user:{user.id}" if user is not None else ""
