@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apiflask import HTTPBasicAuth, HTTPTokenAuth
+from apiflask import HTTPBasicAuth, HTTPTokenAuth, abort
 from apiflask.exceptions import HTTPError
 from apiflask.types import ResponseReturnValueType
 from flask import request
@@ -37,15 +37,25 @@ def current_user() -> User:
 def verify_password(login: str, password: str) -> User | None:
     if not login or not password:
         return None
-    return accounts.authenticate(login, password)
+    return _not_barred(accounts.authenticate(login, password))
 
 
 @token_auth.verify_token
 def verify_token(token: str) -> User | None:
-    owner = api_tokens.verify(token)
+    owner = _not_barred(api_tokens.verify(token))
     if owner is not None:
         accounts.record_activity(owner.id, owner.last_seen)
     return owner
+
+
+def _not_barred(user: User | None) -> User | None:
+    """``user``, unless suspended or waiting for approval: then a 403, so a
+    client can tell a barred account from a wrong or expired credential."""
+    if user is not None and user.is_suspended:
+        abort(403, "This account is suspended.")
+    if user is not None and user.pending:
+        abort(403, "This account is waiting for a moderator's approval.")
+    return user
 
 
 @basic_auth.error_processor

@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from app import validation
@@ -31,6 +38,8 @@ class RegistrationForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", "The passwords do not match.")],
         render_kw={"autocomplete": "new-password"},
     )
+    # REGISTRATION_MODE=invite: the code from the link, carried along.
+    invite = HiddenField()
     submit = SubmitField("Create account")
 
     def validate_password(self, field: PasswordField) -> None:

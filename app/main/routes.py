@@ -45,6 +45,8 @@ def user_or_404(username: str) -> User:
     user = accounts.find_by_username(username)
     if user is None:
         abort(404, f"There is no user called {username}.")
+    if user.is_suspended:
+        abort(404, f"{user.username}’s account is suspended.")
     return user
 
 

@@ -95,3 +95,11 @@ def current_user_key() -> str:
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return ""
+
+
+def report_limits() -> str:
+    return _limit("REPORT_RATE_LIMIT")
+
+
+# Reports through the pages and the API share one budget per account.
+REPORT_SCOPE = "reports"
