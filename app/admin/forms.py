@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.moderation_models import COMMENT_MAX, NOTE_MAX
 from app.services.invites import MAX_DAYS, MAX_USES_LIMIT
 
 REASON_CHOICES = [
-    ("spam", "Spam"),
-    ("abuse", "Abuse or harassment"),
-    ("illegal", "Illegal content"),
-    ("other", "Something else"),
+    SelectChoice("spam", "Spam"),
+    SelectChoice("abuse", "Abuse or harassment"),
+    SelectChoice("illegal", "Illegal content"),
+    SelectChoice("other", "Something else"),
 ]
 ACTION_CHOICES = [
-    ("dismiss", "Dismiss: nothing wrong"),
-    ("delete_post", "Delete the post"),
-    ("suspend_user", "Suspend the account"),
+    SelectChoice("dismiss", "Dismiss: nothing wrong"),
+    SelectChoice("delete_post", "Delete the post"),
+    SelectChoice("suspend_user", "Suspend the account"),
 ]
 
 
