@@ -20,6 +20,10 @@ report_limit = limiter.shared_limit(
 THANKS = "Thank you: the moderators will look at your report."
 
 
+def _field(exc: DomainError) -> str:
+    return exc.field if exc.field in ("reason", "comment") else "reason"
+
+
 @bp.route(f"{POST}/report", methods=["GET", "POST"])
 @login_required
 @report_limit
@@ -36,7 +40,7 @@ def report_post(post_id: int) -> ResponseReturnValue:
         except NotFound as exc:
             abort(404, str(exc))
         except DomainError as exc:
-            form[exc.field or "reason"].errors.append(str(exc))
+            form[_field(exc)].errors.append(str(exc))
         else:
             flash(THANKS, "success")
             return redirect(url_for("main.thread", post_id=post.id))
@@ -58,7 +62,7 @@ def report_user(username: str) -> ResponseReturnValue:
                 current_user, user, form.reason.data, form.comment.data
             )
         except DomainError as exc:
-            form[exc.field or "reason"].errors.append(str(exc))
+            form[_field(exc)].errors.append(str(exc))
         else:
             flash(THANKS, "success")
             return redirect(url_for("main.user_profile", username=user.username))

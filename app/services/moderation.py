@@ -121,7 +121,7 @@ def report_post(reporter: User, post_id: int, reason: str, comment: str = "") ->
     if post is None or post.author.is_suspended:
         raise NotFound(REPORT_NOT_FOUND)
     if post.user_id == reporter.id:
-        raise DomainError("You cannot report your own post.")
+        raise DomainError("You cannot report your own post.", "post_id")
     return _add_report(reporter, post.user_id, post.id, reason, comment)
 
 
@@ -129,7 +129,7 @@ def report_user(reporter: User, target: User, reason: str, comment: str = "") ->
     """:raises DomainError: a bad reason or comment, or reporting oneself."""
     reason, comment = _clean_report(reason, comment)
     if target.id == reporter.id:
-        raise DomainError("You cannot report yourself.")
+        raise DomainError("You cannot report yourself.", "user_id")
     return _add_report(reporter, target.id, None, reason, comment)
 
 
