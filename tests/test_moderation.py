@@ -267,7 +267,14 @@ def test_resolving_with_delete_post(app, client, auth, scene):
     [report] = reports(app)
     assert report.action == "delete_post"
     assert report.resolved_at is not None
-    assert audit_rows(app) == [("mod", "report_delete_post", "author", "spam link")]
+    assert audit_rows(app) == [
+        (
+            "mod",
+            "report_delete_post",
+            f"#{scene['report_id']} about author",
+            "spam link",
+        )
+    ]
     # Resolving it again changes nothing and logs nothing.
     again = post_as(
         auth, f"/admin/reports/{scene['report_id']}/resolve", {"action": "dismiss"}

@@ -235,7 +235,7 @@ def resolve_report(moderator: User, report_id: int, action: str, note: str) -> R
         _remove_post(report.post_id)
     elif action == "suspend_user":
         _suspend(target, note)
-    label = target.username
+    label = f"#{report.id} about {target.username}"
     _audit(moderator, f"report_{action}", "report", report.id, label, note)
     db.session.commit()
     db.session.refresh(report)
