@@ -173,6 +173,15 @@ class Config:
         self.MESSAGE_RATE_LIMIT = env_str("MESSAGE_RATE_LIMIT", "30 per minute")
         # Two-factor codes, per account whatever the client (and per client).
         self.RATELIMIT_2FA = env_str("RATELIMIT_2FA", "5/minute")
+        self.REPORT_RATE_LIMIT = env_str("REPORT_RATE_LIMIT", "20 per hour")
+        # open: anyone registers; approval: a moderator approves each new
+        # account; invite: only through an invite link.
+        self.REGISTRATION_MODE = env_str("REGISTRATION_MODE", "open").strip().lower()
+        if self.REGISTRATION_MODE not in ("open", "approval", "invite"):
+            raise ConfigError(
+                "REGISTRATION_MODE must be open, approval or invite, "
+                f"not {self.REGISTRATION_MODE!r}"
+            )
 
         self.MAIL_BACKEND = env_str("MAIL_BACKEND", self.default_mail_backend)
         self.MAIL_FILE_PATH = env_str("MAIL_FILE_PATH", str(instance_dir / "mail"))

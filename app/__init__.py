@@ -128,6 +128,7 @@ def register_extensions(app: APIFlask, config: Config) -> None:
 
 
 def register_blueprints(app: APIFlask) -> None:
+    from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.errors import register_error_handlers
@@ -138,6 +139,7 @@ def register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     csrf.exempt(api_bp)  # the API authenticates with headers, not cookies
     app.register_blueprint(api_bp, url_prefix="/api")
     register_error_handlers(app)

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app import seed as seeding
-from app.services import DomainError, operators, search
+from app.services import DomainError, moderation, operators, search
 
 users_cli = AppGroup("users", help="Create, promote and delete accounts.")
 search_cli = AppGroup("search", help="Look after the full-text search index.")
@@ -151,21 +151,47 @@ def users_create(username: str, email: str, password: str, admin: bool) -> None:
         user = operators.create_user(username, email, password, admin=admin)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from None
-    role = "administrator" if user.is_admin else "user"
+    role = "administrator" if user.role == "admin" else "user"
     click.echo(f"Created {role} {user.username} <{user.email}>.")
 
 
 @users_cli.command("promote")
 @click.argument("username")
-@click.option("--revoke", is_flag=True, help="Take administrator rights away.")
-def users_promote(username: str, revoke: bool) -> None:
-    """Make USERNAME an administrator (or no longer, with --revoke)."""
+@click.option(
+    "--role",
+    type=click.Choice(["moderator", "admin"]),
+    default="admin",
+    show_default=True,
+    help="Moderators handle reports and accounts; admins also moderators.",
+)
+@click.option("--revoke", is_flag=True, help="Make the account a plain user again.")
+def users_promote(username: str, role: str, revoke: bool) -> None:
+    """Give USERNAME a role (or take it away with --revoke)."""
+    _set_role(username, "user" if revoke else role)
+
+
+@users_cli.command("demote")
+@click.argument("username")
+def users_demote(username: str) -> None:
+    """Make USERNAME a plain user again."""
+    _set_role(username, "user")
+
+
+def _set_role(username: str, role: str) -> None:
     try:
-        user = operators.set_admin(username, not revoke)
+        user = operators.get_user(username)
+        before = user.role
+        moderation.set_role(user, role)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from None
-    state = "now" if user.is_admin else "no longer"
-    click.echo(f"{user.username} is {state} an administrator.")
+    if user.role == "user":
+        was = ROLE_NAMES.get(before, "an administrator or a moderator")
+        click.echo(f"{user.username} is no longer {was}.")
+    else:
+        click.echo(f"{user.username} is now {ROLE_NAMES[user.role]}.")
+
+
+ROLE_NAMES = {"moderator": "a moderator", "admin": "an administrator"}
 
 
 @users_cli.command("delete")

@@ -71,7 +71,23 @@ def new_public_id() -> str:
 
 class User(UserMixin, Model):
     __tablename__ = "users"
-    __table_args__ = NO_ID_REUSE
+    __table_args__ = (
+        # The few suspended and pending accounts, read by every list of
+        # posts (app.services.timelines) and by the moderators' queue.
+        sa.Index(
+            "ix_users_suspended",
+            "id",
+            sqlite_where=sa.text("suspended_at IS NOT NULL"),
+            postgresql_where=sa.text("suspended_at IS NOT NULL"),
+        ),
+        sa.Index(
+            "ix_users_pending",
+            "id",
+            sqlite_where=sa.text("pending = 1"),
+            postgresql_where=sa.text("pending"),
+        ),
+        NO_ID_REUSE,
+    )
     # login_token and login_record below are plain attributes, not columns.
     __allow_unmapped__ = True
 
@@ -96,6 +112,17 @@ class User(UserMixin, Model):
     )
     # The time step of the last accepted code: it and earlier ones are refused.
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger())
+    # Trust and safety (app/services/moderation.py). ``role`` decides what
+    # an account may do; ``is_admin`` is kept in step with it for older code.
+    role: Mapped[str] = mapped_column(
+        sa.String(16), default="user", server_default="user"
+    )
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    suspension_reason: Mapped[str] = mapped_column(
+        sa.String(1000), default="", server_default=""
+    )
+    # REGISTRATION_MODE=approval: cannot log in until a moderator approves.
+    pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     posts: WriteOnlyMapped[Post] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True
@@ -142,6 +169,10 @@ class User(UserMixin, Model):
         if self.login_token is None:
             raise RuntimeError("log in through app.web.login.log_in")
         return self.login_token
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     @property
     def email_confirmed(self) -> bool:
@@ -466,3 +497,6 @@ def table_of(model: type[Model]) -> sa.Table:
 
 # The full-text index over post bodies is built with the posts table.
 search_schema.attach(table_of(Post))
+
+# Reports, the audit log and invites, on the same metadata.
+from app import moderation_models  # noqa: E402, F401

@@ -33,6 +33,15 @@ from tests.browser import CHROMIUM_ARGS  # noqa: E402  (needs ROOT on sys.path)
 
 CHROMIUM = os.environ.get("CHROMIUM", DEBIAN_CHROMIUM)
 PASSWORD = "wren-demo-password"  # noqa: S105 -- demo data only
+
+
+class _App:
+    """The app's config, for pages that need a setting of their own."""
+
+    config: Any = {}
+
+
+APP = _App()
 VIEWPORTS = {"desktop": (1280, 860), "tablet": (820, 1180), "phone": (390, 844)}
 THEMES = ("light", "dark")
 # (name, path, logged in?)
@@ -65,6 +74,14 @@ PAGES = [
     ("conversation", "/messages/grace", True),
     ("search", "/search?q=wrens", True),
     ("search-people", "/search?q=a&type=users", False),
+    # Trust and safety: ada is an administrator in the demo data.
+    ("admin", "/admin", True),
+    ("admin-reports", "/admin/reports", True),
+    ("admin-users", "/admin/users?q=", True),
+    ("admin-audit", "/admin/audit", True),
+    ("report", "/post/{thread}/report", True),
+    ("settings-invites", "/settings/invites", True),
+    ("waiting-approval", "/auth/login", False),
 ]
 # The README shows these: (source name, docs name).
 DOCS = [
@@ -163,7 +180,36 @@ def build_conversation(users: dict[str, Any], now: Any) -> dict[str, Any]:
     db.session.commit()
     social.follow(users["linus"], users["ada"])  # the newest, unread
     build_messages(users, now)
+    build_moderation(users, ids)
     return ids
+
+
+def build_moderation(users: dict[str, Any], ids: dict[str, Any]) -> None:
+    """ada administers: open reports, a pending account, a few audit entries
+    and an invite; pat waits for approval."""
+    from app.extensions import db
+    from app.models import User
+    from app.services import invites, moderation
+
+    users["ada"].role = "admin"
+    pat = User(username="pat", email="pat@example.com", pending=True)
+    pat.set_password(PASSWORD)
+    spam = User(username="cheap_seeds", email="seeds@example.com")
+    spam.set_password(PASSWORD)
+    db.session.add_all([pat, spam])
+    db.session.commit()
+    moderation.report_post(
+        users["newbie"], ids["linus-reply"], "spam", "Same link in every thread."
+    )
+    moderation.report_user(users["grace"], spam, "abuse", "")
+    moderation.suspend(users["ada"], spam, "Selling seeds in every reply")
+    moderation.unsuspend(users["ada"], spam)
+    moderation.approve(users["ada"], users["newbie"])
+    users["ada"].email_confirmed_at = users["ada"].created_at
+    invites.create(users["ada"], 5, 7)
+    used, _code = invites.create(users["ada"], 1, None)
+    used.uses = 1
+    db.session.commit()
 
 
 # (from, to, text, age in minutes): ada's conversations with grace and linus.
@@ -213,6 +259,7 @@ def build_app(workdir: Path) -> Any:
     from app.services import social
 
     app = create_app("testing")
+    APP.config = app.config
     with app.app_context():
         db.create_all()
         users = {}
@@ -295,7 +342,16 @@ def shoot(
                             log_in(page, base, user)
                         sessions[user] = page
                     page = sessions[user]
+                    # Invites exist only where registration is by invitation.
+                    APP.config["REGISTRATION_MODE"] = (
+                        "invite" if name == "settings-invites" else "open"
+                    )
                     page.goto(base + path.format(**ids))
+                    if name == "waiting-approval":
+                        page.fill("form [name=username]", "pat")
+                        page.fill("form [name=password]", PASSWORD)
+                        page.locator("main form [type=submit]").click()
+                        page.wait_for_load_state()
                     if name == "register-errors":
                         page.fill("form [name=username]", "a")
                         page.fill("form [name=email]", "not-an-email")

@@ -38,6 +38,7 @@ OPERATIONS = {
     ("get", "/api/messages/{user_id}"),
     ("post", "/api/messages/{user_id}"),
     ("get", "/api/search"),
+    ("post", "/api/reports"),
 }
 PUBLIC = {("post", "/api/users")}
 BASIC = {("post", "/api/tokens")}

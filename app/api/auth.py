@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apiflask import HTTPBasicAuth, HTTPTokenAuth
+from apiflask import HTTPBasicAuth, HTTPTokenAuth, abort
 from apiflask.exceptions import HTTPError
 from apiflask.types import ResponseReturnValueType
 from flask import g, request
@@ -39,22 +39,35 @@ def verify_password(login: str, password: str) -> User | None:
     if not login or not password:
         return None
     user = accounts.authenticate(login, password)
-    if user is None or not two_factor.is_enabled(user):
-        return user
-    if not two_factor.verify(user, request.headers.get(OTP_HEADER)):
+    otp = request.headers.get(OTP_HEADER)
+    if (
+        user is not None
+        and two_factor.is_enabled(user)
+        and not two_factor.verify(user, otp)
+    ):
         # Said only after the right password, as the login form's second
         # step does; guesses at the code share the per-account 2FA limit.
         g.wren_otp_required = True
         return None
-    return user
+    return _not_barred(user)
 
 
 @token_auth.verify_token
 def verify_token(token: str) -> User | None:
-    owner = api_tokens.verify(token)
+    owner = _not_barred(api_tokens.verify(token))
     if owner is not None:
         accounts.record_activity(owner.id, owner.last_seen)
     return owner
+
+
+def _not_barred(user: User | None) -> User | None:
+    """``user``, unless suspended or waiting for approval: then a 403, so a
+    client can tell a barred account from a wrong or expired credential."""
+    if user is not None and user.is_suspended:
+        abort(403, "This account is suspended.")
+    if user is not None and user.pending:
+        abort(403, "This account is waiting for a moderator's approval.")
+    return user
 
 
 @basic_auth.error_processor

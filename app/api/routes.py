@@ -42,6 +42,7 @@ page. `?limit=` sets the page size (1 to 100).
 with the reasons per location and field:
 `{"message": "Validation error", "detail": {"json": {"body": ["..."]}}}`.
 Request bodies must be `application/json` (else 415); malformed JSON is 400.
+A suspended account, or one waiting for a moderator's approval, gets 403.
 """
 
 TAGS = [
@@ -63,6 +64,7 @@ TAGS = [
         "description": "Private messages: only the two people in a "
         "conversation can read it.",
     },
+    {"name": "Reports", "description": "Reporting posts and accounts to moderators."},
 ]
 
 # Answered by require_json_body (and werkzeug, for 413) before any view runs.

@@ -162,6 +162,14 @@ class UserCreateIn(Schema):
             "examples": ["a long and memorable phrase"],
         },
     )
+    invite = Text(
+        validate=Length(max=128),
+        metadata={
+            "description": "The code of an invite link; required when the site "
+            "registers by invitation only (REGISTRATION_MODE=invite).",
+            "maxLength": 128,
+        },
+    )
 
 
 class MeUpdateIn(Schema):

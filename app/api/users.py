@@ -96,11 +96,16 @@ def create_user(json_data: dict[str, Any]) -> dict[str, str]:
     whether someone holds the address: a new address gets a confirmation
     link (the account can obtain a token at once), a taken one gets a
     notice to its owner and nothing is created. A taken username is a 422
-    (usernames are public).
+    (usernames are public). Where registration is by invitation, `invite`
+    must hold a live invite code (else 422); where a moderator approves new
+    accounts, the account can obtain a token once approved.
     """
     try:
         accounts.register(
-            json_data["username"], json_data["email"], json_data["password"]
+            json_data["username"],
+            json_data["email"],
+            json_data["password"],
+            invite=json_data.get("invite"),
         )
     except DomainError as exc:
         domain_error(exc)

@@ -38,6 +38,8 @@ class RegistrationForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", "The passwords do not match.")],
         render_kw={"autocomplete": "new-password"},
     )
+    # REGISTRATION_MODE=invite: the code from the link, carried along.
+    invite = HiddenField()
     submit = SubmitField("Create account")
 
     def validate_password(self, field: PasswordField) -> None:

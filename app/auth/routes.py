@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -22,7 +23,7 @@ from app.auth.forms import (
 )
 from app.extensions import limiter
 from app.forms import EmptyForm
-from app.services import DomainError, accounts
+from app.services import DomainError, accounts, invites
 from app.services import two_factor as second_factor
 from app.services.accounts import Confirmed
 from app.services.tokens import InvalidToken
@@ -52,6 +53,13 @@ RESET_SENT = (
     "If an account uses that address, we have sent it a link to reset the "
     "password. The link works for one hour."
 )
+SUSPENDED = (
+    "This account is suspended by the moderators and cannot log in. "
+    "Write to the site's operators if you think this is a mistake."
+)
+AWAIT_APPROVAL = (
+    "New accounts here are approved by a moderator: you can log in once yours is."
+)
 CONFIRM_MESSAGES = {
     Confirmed.CONFIRMED: ("Thank you: your email address is confirmed.", "success"),
     Confirmed.ALREADY: ("Your email address is already confirmed.", "info"),
@@ -65,15 +73,33 @@ def register() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegistrationForm()
+    if request.method == "GET":
+        form.invite.data = request.args.get("invite", "")
     if form.validate_on_submit():
         try:
-            accounts.register(form.username.data, form.email.data, form.password.data)
+            accounts.register(
+                form.username.data,
+                form.email.data,
+                form.password.data,
+                invite=form.invite.data,
+            )
         except DomainError as exc:
             form[exc.field or "username"].errors.append(str(exc))
         else:
             flash(CHECK_INBOX, "info")
+            if current_app.config["REGISTRATION_MODE"] == "approval":
+                flash(AWAIT_APPROVAL, "info")
             return redirect(url_for("auth.login"))
-    return render_template("auth/register.html", form=form)
+    return render_template(
+        "auth/register.html", form=form, invite_ok=_invite_ok(form.invite.data)
+    )
+
+
+def _invite_ok(code: str | None) -> bool:
+    """Whether the form may be shown: always, unless invites are required."""
+    if current_app.config["REGISTRATION_MODE"] != "invite":
+        return True
+    return invites.is_usable(code)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -88,6 +114,10 @@ def login() -> ResponseReturnValue:
         user = accounts.authenticate(form.username.data, form.password.data)
         if user is None:
             form.password.errors.append(LOGIN_FAILED)
+        elif user.is_suspended:
+            form.password.errors.append(SUSPENDED)
+        elif user.pending:
+            return render_template("auth/pending.html"), 403
         elif second_factor.is_enabled(user):
             # Not logged in yet: the second step needs a code first.
             pending_login.begin(

@@ -71,7 +71,7 @@ def thread_page(
 ) -> ResponseReturnValue:
     found = timelines.thread(post_id, after_arg(), page_size(), viewer_id())
     if found is None:
-        not_found()
+        not_found(posts.missing_message(post_id))
     errors = errors or []
     return conditional.render(
         (found.above, found.post, timelines.page_version(found.replies), draft, errors),

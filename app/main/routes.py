@@ -45,6 +45,8 @@ def user_or_404(username: str) -> User:
     user = accounts.find_by_username(username)
     if user is None:
         abort(404, f"There is no user called {username}.")
+    if user.is_suspended:
+        abort(404, f"{user.username}’s account is suspended.")
     return user
 
 
@@ -144,6 +146,8 @@ def profile_page(username: str) -> tuple[social.Profile, Page[Any]]:
     found = social.profile(username, viewer_id())
     if found is None:
         abort(404, f"There is no user called {username}.")
+    if found.user.is_suspended:
+        abort(404, f"{found.user.username}’s account is suspended.")
     page = timelines.user_posts_page(found.user, before_arg(), page_size(), viewer_id())
     return found, page
 

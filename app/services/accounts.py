@@ -14,7 +14,7 @@ from app import validation
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import Like, Post, User, follows, table_of
-from app.services import api_tokens, mail, sessions, tokens
+from app.services import api_tokens, invites, mail, sessions, tokens
 from app.services.errors import DomainError, checked
 
 USERNAME_TAKEN = "That username is taken. Please choose another."
@@ -59,14 +59,25 @@ def authenticate(login: str, password: str) -> User | None:
     return user if user.check_password(password) else None
 
 
-def register(username: str, email: str, password: str) -> User | None:
+def register(
+    username: str, email: str, password: str, invite: str | None = None
+) -> User | None:
     """Create an account and mail a confirmation link.
+
+    REGISTRATION_MODE decides the rest: with ``approval`` the account waits
+    for a moderator; with ``invite`` it takes one use of the code ``invite``
+    in the same transaction (:mod:`app.services.invites`).
 
     Returns None, without creating anything, when the address already has an
     account: its owner is mailed a notice and the caller answers exactly as
     on success, in about the same time (the password is hashed either way),
     so the form cannot be used to test addresses.
     """
+    mode = current_app.config["REGISTRATION_MODE"]
+    if mode == "invite" and not invites.is_usable(invite):
+        raise DomainError(
+            invites.INVITE_REFUSED if invite else invites.INVITE_REQUIRED, "invite"
+        )
     username = checked(validation.clean_username, "username", username)
     email = checked(validation.clean_email, "email", email)
     checked(validation.check_password_strength, "password", password, username, email)
@@ -82,10 +93,20 @@ def register(username: str, email: str, password: str) -> User | None:
         mail.send_account_exists(existing)
         return None
 
-    user = User(username=username, email=email, password_hash=password_hash)
+    user = User(
+        username=username,
+        email=email,
+        password_hash=password_hash,
+        pending=mode == "approval",
+    )
     db.session.add(user)
     try:
+        if mode == "invite":
+            invites.take_use(invite)
         db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        raise
     except sa.exc.IntegrityError:
         # Lost a race with a simultaneous registration: decide who won.
         db.session.rollback()

@@ -69,7 +69,7 @@ def likers_page(post: Post, before: int | None, limit: int) -> Page[Liker]:
     statement = (
         sa.select(_LIKES.c.id, User)
         .join_from(_LIKES, User, User.id == _LIKES.c.user_id)
-        .where(_LIKES.c.post_id == post.id)
+        .where(_LIKES.c.post_id == post.id, User.suspended_at.is_(None))
         .order_by(_LIKES.c.id.desc())
         .limit(limit + 1)
     )

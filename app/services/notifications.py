@@ -74,6 +74,8 @@ def withdraw(
 UNREAD = sa.select(sa.func.count()).where(
     _NOTIFICATIONS.c.recipient_id == sa.bindparam("user_id", type_=sa.Integer),
     sa.not_(_NOTIFICATIONS.c.read),
+    # Nothing from a suspended account shows, so it is not counted either.
+    _NOTIFICATIONS.c.actor_id.not_in(timelines.SUSPENDED_IDS),
 )
 
 
@@ -116,6 +118,7 @@ _PAGE = (
     )
     .join_from(_NOTIFICATIONS, _USERS, _NOTIFICATIONS.c.actor_id == _USERS.c.id)
     .where(_NOTIFICATIONS.c.recipient_id == sa.bindparam("user_id", type_=sa.Integer))
+    .where(_USERS.c.suspended_at.is_(None))
     .order_by(_NOTIFICATIONS.c.id.desc())
     .limit(sa.bindparam("limit"))
 )

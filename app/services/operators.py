@@ -35,7 +35,12 @@ def create_user(username: str, email: str, password: str, admin: bool = False) -
         raise DomainError(accounts.USERNAME_TAKEN, "username")
     if accounts.find_by_email(email) is not None:
         raise DomainError(EMAIL_TAKEN, "email")
-    user = User(username=username, email=email, is_admin=admin)
+    user = User(
+        username=username,
+        email=email,
+        is_admin=admin,
+        role="admin" if admin else "user",
+    )
     user.email_confirmed_at = utcnow()
     user.set_password(password)
     db.session.add(user)
@@ -44,13 +49,6 @@ def create_user(username: str, email: str, password: str, admin: bool = False) -
     except sa.exc.IntegrityError:
         db.session.rollback()
         raise DomainError("That username or email address was just taken.") from None
-    return user
-
-
-def set_admin(username: str, is_admin: bool) -> User:
-    user = get_user(username)
-    user.is_admin = is_admin
-    db.session.commit()
     return user
 
 

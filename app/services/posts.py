@@ -21,12 +21,22 @@ from app.services import notifications, post_text
 from app.services.errors import Forbidden, NotFound, checked
 
 NO_SUCH_POST = "That post does not exist (any more)."
+UNAVAILABLE = "This post is unavailable."
 _POSTS = table_of(Post)
 _USERS = table_of(User)
 
 
 def get(post_id: int) -> Post | None:
-    return db.session.get(Post, post_id)
+    """The post, unless it is gone or hidden (its author is suspended)."""
+    post = db.session.get(Post, post_id)
+    if post is None or post.author.is_suspended:
+        return None
+    return post
+
+
+def missing_message(post_id: int) -> str:
+    """Why ``post_id`` cannot be shown: it is gone, or it is hidden."""
+    return UNAVAILABLE if db.session.get(Post, post_id) is not None else NO_SUCH_POST
 
 
 def get_or_fail(post_id: int) -> Post:

@@ -267,6 +267,7 @@ def _matching(query: Query) -> tuple[sa.Select[Any], Any]:
     conditions += [~_by_or_mentioning(key, user) for user in query.not_users]
     if negative:
         conditions.append(key.not_in(_text_ids(negative)))
+    conditions.append(timelines.author_visible(key))
     # Each subquery stands alone: never tied to a posts table around it.
     return ids.where(*conditions).correlate(None), key
 
@@ -371,7 +372,7 @@ def user_page(raw: str, before: int | None, limit: int) -> Page[User]:
         )
     if not conditions:
         return Page([], None)
-    query = sa.select(User).where(sa.or_(*conditions))
+    query = sa.select(User).where(sa.or_(*conditions), User.suspended_at.is_(None))
     return keyset_page(query, before, limit, column=User.id)
 
 

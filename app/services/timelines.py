@@ -79,6 +79,23 @@ _PARENT = _POSTS.alias("parent")
 _PARENT_AUTHOR = _USERS.alias("parent_author")
 _MENTIONED = _USERS.alias("mentioned")
 _VIEWER_ID = sa.bindparam("viewer_id", type_=sa.Integer)
+# Posts of suspended accounts are gone for everyone, everywhere: this one
+# condition is used wherever post ids are picked (so pages stay full) and on
+# the rows themselves. The suspended are few and read from a partial index.
+_SUSPENDED = _USERS.alias("suspended")
+SUSPENDED_IDS = sa.select(_SUSPENDED.c.id).where(_SUSPENDED.c.suspended_at.is_not(None))
+_AUTHOR_VISIBLE = _POSTS.c.user_id.not_in(SUSPENDED_IDS)
+
+
+def author_visible(post_id: Any) -> sa.ColumnElement[bool]:
+    """_AUTHOR_VISIBLE for statements that pick post ids from another
+    table's column ``post_id`` (search's index tables)."""
+    hidden = _POSTS.alias("hidden")
+    return post_id.not_in(
+        sa.select(hidden.c.id).where(hidden.c.user_id.in_(SUSPENDED_IDS))
+    )
+
+
 # Usernames and tags hold no spaces, so a space-joined list splits back.
 _MENTIONS = (
     sa.select(joined_words(_MENTIONED.c.username))
@@ -96,25 +113,33 @@ _TAGS = (
 _LIKED = sa.exists().where(
     _LIKES.c.user_id == _VIEWER_ID, _LIKES.c.post_id == _POSTS.c.id
 )
-_VIEW_COLUMNS = sa.select(
-    _POSTS.c.id,
-    _POSTS.c.body,
-    _POSTS.c.created_at,
-    _POSTS.c.user_id,
-    _USERS.c.username,
-    _USERS.c.email,
-    _POSTS.c.in_reply_to_id,
-    _PARENT_AUTHOR.c.username,
-    _POSTS.c.edited_at,
-    _POSTS.c.reply_count,
-    _POSTS.c.like_count,
-    _MENTIONS,
-    _TAGS,
-    _LIKED,
-).select_from(
-    _POSTS.join(_USERS, _POSTS.c.user_id == _USERS.c.id)
-    .outerjoin(_PARENT, _PARENT.c.id == _POSTS.c.in_reply_to_id)
-    .outerjoin(_PARENT_AUTHOR, _PARENT_AUTHOR.c.id == _PARENT.c.user_id)
+_VIEW_COLUMNS = (
+    sa.select(
+        _POSTS.c.id,
+        _POSTS.c.body,
+        _POSTS.c.created_at,
+        _POSTS.c.user_id,
+        _USERS.c.username,
+        _USERS.c.email,
+        _POSTS.c.in_reply_to_id,
+        _PARENT_AUTHOR.c.username,
+        _POSTS.c.edited_at,
+        _POSTS.c.reply_count,
+        _POSTS.c.like_count,
+        _MENTIONS,
+        _TAGS,
+        _LIKED,
+    )
+    .select_from(
+        _POSTS.join(_USERS, _POSTS.c.user_id == _USERS.c.id)
+        .outerjoin(_PARENT, _PARENT.c.id == _POSTS.c.in_reply_to_id)
+        .outerjoin(
+            _PARENT_AUTHOR,
+            (_PARENT_AUTHOR.c.id == _PARENT.c.user_id)
+            & _PARENT_AUTHOR.c.suspended_at.is_(None),
+        )
+    )
+    .where(_AUTHOR_VISIBLE)
 )
 
 
@@ -160,7 +185,7 @@ def _page_statement(
     statement's cache key on the object, and building and keying a fresh one
     per request cost a tenth of a page's time.
     """
-    ids = sa.select(_POSTS.c.id)
+    ids = sa.select(_POSTS.c.id).where(_AUTHOR_VISIBLE)
     if authors is not None:
         ids = ids.where(authors)
     ids = _below_cursor(ids, with_cursor, _POSTS.c.id)
@@ -181,7 +206,9 @@ def _lateral_feed_statement(with_cursor: bool) -> sa.Select[Any]:
         sa.select(follows.c.followed_id).where(follows.c.follower_id == _USER_ID),
     ).subquery("authors")
     newest = _below_cursor(
-        sa.select(_POSTS.c.id).where(_POSTS.c.user_id == authors.c.author),
+        sa.select(_POSTS.c.id).where(
+            _POSTS.c.user_id == authors.c.author, _AUTHOR_VISIBLE
+        ),
         with_cursor,
         _POSTS.c.id,
     )
@@ -199,8 +226,11 @@ def _lateral_feed_statement(with_cursor: bool) -> sa.Select[Any]:
 
 def _tag_statement(with_cursor: bool) -> sa.Select[Any]:
     """A tag's posts, newest first, from the (tag, post_id) primary key."""
-    ids = sa.select(post_tags.c.post_id).where(
-        post_tags.c.tag == sa.bindparam("tag", type_=sa.String)
+    ids = (
+        sa.select(post_tags.c.post_id)
+        .join(_POSTS, _POSTS.c.id == post_tags.c.post_id)
+        .where(post_tags.c.tag == sa.bindparam("tag", type_=sa.String))
+        .where(_AUTHOR_VISIBLE)
     )
     ids = _below_cursor(ids, with_cursor, post_tags.c.post_id)
     return _rows_for(
@@ -211,7 +241,8 @@ def _tag_statement(with_cursor: bool) -> sa.Select[Any]:
 def _replies_statement(with_cursor: bool) -> sa.Select[Any]:
     """A post's replies, oldest first, after the ``after`` cursor."""
     ids = sa.select(_POSTS.c.id).where(
-        _POSTS.c.in_reply_to_id == sa.bindparam("post_id", type_=sa.Integer)
+        _POSTS.c.in_reply_to_id == sa.bindparam("post_id", type_=sa.Integer),
+        _AUTHOR_VISIBLE,
     )
     if with_cursor:
         ids = ids.where(_POSTS.c.id > sa.bindparam("before", type_=sa.Integer))

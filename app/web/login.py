@@ -33,6 +33,9 @@ def load_user(token: str) -> User | None:
     if found is None:
         return None
     user, record = found
+    if user.is_suspended or user.pending:
+        # Suspension ends every login; this refuses any that raced it.
+        return None
     user.login_token = token
     user.login_record = record
     g.wren_reader = user

@@ -122,3 +122,11 @@ def otp_account_key() -> str:
         return ""
     user = accounts.find_by_login(auth.username)
     return f"user:{user.id}" if user is not None else ""
+
+
+def report_limits() -> str:
+    return _limit("REPORT_RATE_LIMIT")
+
+
+# Reports through the pages and the API share one budget per account.
+REPORT_SCOPE = "reports"

@@ -71,6 +71,7 @@ def nav_key() -> str:
         user.id,
         user.username,
         user.email,
+        user.role,
         unread_notifications(),
         unread_messages(),
         csrf_secret(),
