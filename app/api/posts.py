@@ -184,7 +184,7 @@ def list_replies(post_id: int, query_data: dict[str, Any]) -> ResponseReturnValu
 def list_likes(post_id: int, query_data: dict[str, Any]) -> Page[UserCard]:
     """List who liked a post, newest like first."""
     post = get_post_or_404(post_id)
-    likers = likes.likers_page(post, *page_args(query_data))
+    likers = likes.likers_page(post, *page_args(query_data), viewer_id())
     page = Page([liker.user for liker in likers.items], likers.next_cursor)
     return card_page(page)
 

@@ -128,7 +128,7 @@ def unlike(post_id: int) -> ResponseReturnValue:
 @bp.get(f"{POST}/likes")
 def post_likes(post_id: int) -> ResponseReturnValue:
     post = post_or_404(post_id)
-    page = likes.likers_page(post, before_arg(), page_size())
+    page = likes.likers_page(post, before_arg(), page_size(), viewer_id())
     return render_template("main/likes.html", post=post, page=page)
 
 

@@ -19,7 +19,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.models import Post, User, follows
 from app.pagination import Page, keyset_page
-from app.services import notifications
+from app.services import blocks, notifications
 from app.services.errors import DomainError
 
 CANNOT_FOLLOW_SELF = "You cannot follow yourself."
@@ -39,9 +39,11 @@ def follow(user: User, other: User) -> None:
     """Make ``user`` follow ``other``; doing it twice changes nothing.
 
     :raises DomainError: when ``other`` is ``user``.
+    :raises Forbidden: when a block stands between them.
     """
     if other.id == user.id:
         raise DomainError(CANNOT_FOLLOW_SELF)
+    blocks.refuse_if_blocked(user.id, other.id)
     added = add_unless_present(
         follows, follower_id=user.id, followed_id=other.id, created_at=utcnow()
     )

@@ -19,7 +19,17 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
-from app.models import Like, Post, User, follows, post_mentions, post_tags, table_of
+from app.models import (
+    Like,
+    Post,
+    User,
+    blocks,
+    follows,
+    mutes,
+    post_mentions,
+    post_tags,
+    table_of,
+)
 from app.pagination import Page, page_of
 
 # A thread page shows at most this many posts above the one it is about.
@@ -96,6 +106,41 @@ _TAGS = (
 _LIKED = sa.exists().where(
     _LIKES.c.user_id == _VIEWER_ID, _LIKES.c.post_id == _POSTS.c.id
 )
+
+
+def author_shown_to_viewer(
+    author_id: Any, viewer_id: Any = _VIEWER_ID
+) -> sa.ColumnElement[bool]:
+    """The reader has neither blocked nor muted the author ``author_id``:
+    two probes of a primary key, (viewer, author), per candidate row."""
+    return sa.and_(
+        ~sa.exists().where(
+            blocks.c.blocker_id == viewer_id, blocks.c.blocked_id == author_id
+        ),
+        ~sa.exists().where(
+            mutes.c.muter_id == viewer_id, mutes.c.muted_id == author_id
+        ),
+    )
+
+
+# Posts by people the reader blocked or muted are left out of every list,
+# inside the statement that picks a page's ids (before its LIMIT, so pages
+# stay full), for the reader only. A NULL viewer (logged out) hides nothing.
+_NOT_HIDDEN_FROM_VIEWER = author_shown_to_viewer(_POSTS.c.user_id)
+_HIDDEN_CHECK = _POSTS.alias("hidden_check")
+
+
+def not_hidden_from_viewer(post_id: Any) -> sa.ColumnElement[bool]:
+    """The same condition for a list keyed by post id alone (tags, search):
+    through the post's author, one more primary-key probe per row."""
+    author = (
+        sa.select(_HIDDEN_CHECK.c.user_id)
+        .where(_HIDDEN_CHECK.c.id == post_id)
+        .scalar_subquery()
+    )
+    return author_shown_to_viewer(author)
+
+
 _VIEW_COLUMNS = sa.select(
     _POSTS.c.id,
     _POSTS.c.body,
@@ -160,7 +205,7 @@ def _page_statement(
     statement's cache key on the object, and building and keying a fresh one
     per request cost a tenth of a page's time.
     """
-    ids = sa.select(_POSTS.c.id)
+    ids = sa.select(_POSTS.c.id).where(_NOT_HIDDEN_FROM_VIEWER)
     if authors is not None:
         ids = ids.where(authors)
     ids = _below_cursor(ids, with_cursor, _POSTS.c.id)
@@ -181,7 +226,9 @@ def _lateral_feed_statement(with_cursor: bool) -> sa.Select[Any]:
         sa.select(follows.c.followed_id).where(follows.c.follower_id == _USER_ID),
     ).subquery("authors")
     newest = _below_cursor(
-        sa.select(_POSTS.c.id).where(_POSTS.c.user_id == authors.c.author),
+        sa.select(_POSTS.c.id).where(
+            _POSTS.c.user_id == authors.c.author, _NOT_HIDDEN_FROM_VIEWER
+        ),
         with_cursor,
         _POSTS.c.id,
     )
@@ -200,7 +247,8 @@ def _lateral_feed_statement(with_cursor: bool) -> sa.Select[Any]:
 def _tag_statement(with_cursor: bool) -> sa.Select[Any]:
     """A tag's posts, newest first, from the (tag, post_id) primary key."""
     ids = sa.select(post_tags.c.post_id).where(
-        post_tags.c.tag == sa.bindparam("tag", type_=sa.String)
+        post_tags.c.tag == sa.bindparam("tag", type_=sa.String),
+        not_hidden_from_viewer(post_tags.c.post_id),
     )
     ids = _below_cursor(ids, with_cursor, post_tags.c.post_id)
     return _rows_for(
@@ -211,7 +259,8 @@ def _tag_statement(with_cursor: bool) -> sa.Select[Any]:
 def _replies_statement(with_cursor: bool) -> sa.Select[Any]:
     """A post's replies, oldest first, after the ``after`` cursor."""
     ids = sa.select(_POSTS.c.id).where(
-        _POSTS.c.in_reply_to_id == sa.bindparam("post_id", type_=sa.Integer)
+        _POSTS.c.in_reply_to_id == sa.bindparam("post_id", type_=sa.Integer),
+        _NOT_HIDDEN_FROM_VIEWER,
     )
     if with_cursor:
         ids = ids.where(_POSTS.c.id > sa.bindparam("before", type_=sa.Integer))
@@ -305,7 +354,9 @@ def replies_page(
     return _page("replies", after, limit, viewer_id, post_id=post_id)
 
 
-_ONE = _VIEW_COLUMNS.where(_POSTS.c.id == sa.bindparam("post_id", type_=sa.Integer))
+_ONE = _VIEW_COLUMNS.where(
+    _POSTS.c.id == sa.bindparam("post_id", type_=sa.Integer), _NOT_HIDDEN_FROM_VIEWER
+)
 
 
 def view(post_id: int, viewer_id: int | None = None) -> PostView | None:
@@ -336,7 +387,9 @@ def views(post_ids: Iterable[int], viewer_id: int | None = None) -> list[PostVie
     ids = list(post_ids)
     if not ids:
         return []
-    statement = _VIEW_COLUMNS.where(_POSTS.c.id.in_(ids)).order_by(_POSTS.c.id.desc())
+    statement = _VIEW_COLUMNS.where(
+        _POSTS.c.id.in_(ids), _NOT_HIDDEN_FROM_VIEWER
+    ).order_by(_POSTS.c.id.desc())
     return _views(statement, {"viewer_id": viewer_id})
 
 
@@ -354,7 +407,7 @@ def _ancestors_statement() -> sa.Select[Any]:
         )
     )
     ids = sa.select(chain.c.id).where(chain.c.id.is_not(None))
-    return _rows_for(ids, newest_first=False)
+    return _rows_for(ids, newest_first=False).where(_NOT_HIDDEN_FROM_VIEWER)
 
 
 _ANCESTORS = _ancestors_statement()
