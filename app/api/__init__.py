@@ -1,6 +1,14 @@
 """The JSON API. Importing the endpoint modules registers them on ``bp``."""
 
-from app.api import docs, messages, posts, search, tokens, users  # noqa: F401
+from app.api import (  # noqa: F401
+    blocks,
+    docs,
+    messages,
+    posts,
+    search,
+    tokens,
+    users,
+)
 from app.api.routes import bp
 
 __all__ = ["bp"]
