@@ -133,12 +133,10 @@ _HIDDEN_CHECK = _POSTS.alias("hidden_check")
 def not_hidden_from_viewer(post_id: Any) -> sa.ColumnElement[bool]:
     """The same condition for a list keyed by post id alone (tags, search):
     through the post's author, one more primary-key probe per row."""
-    author = (
-        sa.select(_HIDDEN_CHECK.c.user_id)
-        .where(_HIDDEN_CHECK.c.id == post_id)
-        .scalar_subquery()
+    return ~sa.exists().where(
+        _HIDDEN_CHECK.c.id == post_id,
+        ~author_shown_to_viewer(_HIDDEN_CHECK.c.user_id),
     )
-    return author_shown_to_viewer(author)
 
 
 _VIEW_COLUMNS = sa.select(
