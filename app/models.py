@@ -60,6 +60,39 @@ follows = sa.Table(
 )
 
 
+# A block: ``blocker_id`` no longer sees ``blocked_id``'s posts, and the two
+# cannot follow, reply to, like, mention-notify or message each other
+# (app/services/blocks.py). The primary key answers "did the reader block
+# this author" inside every list statement; the index "who blocks me".
+blocks = sa.Table(
+    "blocks",
+    db.metadata,
+    sa.Column(
+        "blocker_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "blocked_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("created_at", UTCDateTime(), nullable=False, default=utcnow),
+    sa.Index("ix_blocks_blocked_id_blocker_id", "blocked_id", "blocker_id"),
+)
+
+# A mute hides ``muted_id``'s posts and notifications from ``muter_id`` only;
+# the muted account notices nothing. The index serves the cascade.
+mutes = sa.Table(
+    "mutes",
+    db.metadata,
+    sa.Column(
+        "muter_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "muted_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("created_at", UTCDateTime(), nullable=False, default=utcnow),
+    sa.Index("ix_mutes_muted_id", "muted_id"),
+)
+
+
 # Never hand out an id again after its row is deleted (SQLite's default
 # reuses the highest id); PostgreSQL sequences never do.
 NO_ID_REUSE = {"sqlite_autoincrement": True}

@@ -82,6 +82,11 @@ PAGES = [
     ("report", "/post/{thread}/report", True),
     ("settings-invites", "/settings/invites", True),
     ("waiting-approval", "/auth/login", False),
+    # Blocks and mutes: someone's profile with the buttons, a blocked
+    # profile, and ada's lists.
+    ("profile-other", "/user/grace", True),
+    ("profile-blocked", "/user/mallory", True),
+    ("settings-blocks", "/settings/blocks", True),
 ]
 # The README shows these: (source name, docs name).
 DOCS = [
@@ -299,7 +304,29 @@ def build_app(workdir: Path) -> Any:
         for a, b in [("ada", "grace"), ("ada", "linus"), ("grace", "ada")]:
             social.follow(users[a], users[b])
         app.config["DEMO_IDS"] = build_conversation(users, now)
+        build_blocks(users, now)
     return app
+
+
+def build_blocks(users: dict[str, Any], now: Any) -> None:
+    """Two more accounts, each with a post: ada blocked mallory and muted
+    nigel, so her pages show neither."""
+    from app.extensions import db
+    from app.models import Post, User
+    from app.services import blocks
+
+    for name, body in [
+        ("mallory", "Buy cheap binoculars now!!! Click here."),
+        ("nigel", "Another photo of my lunch."),
+    ]:
+        user = User(username=name, email=f"{name}@example.com", email_confirmed_at=now)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.add(Post(body=body, author=user, created_at=now))
+        db.session.commit()
+        users[name] = user
+    blocks.block(users["ada"], users["mallory"])
+    blocks.mute(users["ada"], users["nigel"])
 
 
 def log_in(page: Any, base: str, username: str) -> None:

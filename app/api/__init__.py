@@ -1,6 +1,7 @@
 """The JSON API. Importing the endpoint modules registers them on ``bp``."""
 
 from app.api import (  # noqa: F401
+    blocks,
     docs,
     messages,
     posts,

@@ -22,11 +22,12 @@ from app.api.schemas import (
     PrivateMessagePageOut,
 )
 from app.api.tokens import BEARER_CHALLENGE
+from app.api.users import REFUSED_DOC
 from app.avatars import avatar_for
 from app.extensions import limiter
 from app.models import User
 from app.services import messages
-from app.services.errors import DomainError, NotFound
+from app.services.errors import DomainError, Forbidden, NotFound
 from app.services.messages import ConversationView, MessageView
 from app.web.ratelimits import MESSAGE_SCOPE, message_limits
 from app.web.templating import iso_utc
@@ -167,6 +168,7 @@ def list_messages(user_id: int, query_data: dict[str, Any]) -> ResponseReturnVal
     responses={
         **AUTH,
         **BODY_ERRORS,
+        403: REFUSED_DOC,
         404: "There is no user with that id.",
         429: "Too many messages: MESSAGE_RATE_LIMIT per account (30 per minute "
         "unless configured).",
@@ -181,6 +183,8 @@ def send_message(user_id: int, json_data: dict[str, Any]) -> Response:
         message = messages.send(me, other, json_data["body"])
     except NotFound as exc:
         abort(404, exc.message)
+    except Forbidden as exc:
+        abort(403, exc.message)
     except DomainError as exc:
         domain_error(exc)
     response = jsonify(message_json(message, me, other))

@@ -32,7 +32,7 @@ from app.api.schemas import (
     UserPageOut,
 )
 from app.api.tokens import BEARER_CHALLENGE
-from app.api.users import card_page
+from app.api.users import REFUSED_DOC, card_page
 from app.pagination import Page
 from app.services import likes, notifications, post_text, posts, timelines
 from app.services.errors import DomainError, Forbidden, NotFound
@@ -76,6 +76,7 @@ NOTIFICATION_EXAMPLE = {
 AUTH: dict[int | str, Any] = {401: BEARER_CHALLENGE}
 NOT_FOUND: dict[int | str, Any] = {404: "There is no post with that id."}
 NOT_YOURS: dict[int | str, Any] = {403: "The post is someone else's."}
+BLOCKED: dict[int | str, Any] = {403: REFUSED_DOC}
 
 
 def viewer_id() -> int:
@@ -88,7 +89,12 @@ def viewer_id() -> int:
 @bp.output(PostOut, status_code=201, example=POST_EXAMPLE)
 @bp.doc(
     tags=["Posts"],
-    responses={**AUTH, **BODY_ERRORS, 404: "The post to reply to does not exist."},
+    responses={
+        **AUTH,
+        **BODY_ERRORS,
+        **BLOCKED,
+        404: "The post to reply to does not exist.",
+    },
 )
 def create_post(json_data: dict[str, Any]) -> ResponseReturnValue:
     """Publish a post, or a reply with `in_reply_to`, as the token's owner.
@@ -101,6 +107,8 @@ def create_post(json_data: dict[str, Any]) -> ResponseReturnValue:
         )
     except NotFound as exc:
         abort(404, exc.message)
+    except Forbidden as exc:
+        abort(403, exc.message)
     except DomainError as exc:
         domain_error(exc)
     return post_response(get_post_view_or_404(post.id, viewer_id()), 201)
@@ -184,7 +192,7 @@ def list_replies(post_id: int, query_data: dict[str, Any]) -> ResponseReturnValu
 def list_likes(post_id: int, query_data: dict[str, Any]) -> Page[UserCard]:
     """List who liked a post, newest like first."""
     post = get_post_or_404(post_id)
-    likers = likes.likers_page(post, *page_args(query_data))
+    likers = likes.likers_page(post, *page_args(query_data), viewer_id())
     page = Page([liker.user for liker in likers.items], likers.next_cursor)
     return card_page(page)
 
@@ -192,7 +200,9 @@ def list_likes(post_id: int, query_data: dict[str, Any]) -> Page[UserCard]:
 @bp.put("/posts/<int:post_id>/like")
 @bp.auth_required(token_auth)
 @bp.output({}, status_code=204, description="You like the post.")
-@bp.doc(tags=["Conversation"], responses={**AUTH, **BODY_ERRORS, **NOT_FOUND})
+@bp.doc(
+    tags=["Conversation"], responses={**AUTH, **BODY_ERRORS, **BLOCKED, **NOT_FOUND}
+)
 def like_post(post_id: int) -> ResponseReturnValue:
     """Like a post (doing it again changes nothing)."""
     get_post_or_404(post_id)
@@ -200,6 +210,8 @@ def like_post(post_id: int) -> ResponseReturnValue:
         likes.like(current_user(), post_id)
     except NotFound as exc:
         abort(404, exc.message)
+    except Forbidden as exc:
+        abort(403, exc.message)
     return no_content()
 
 

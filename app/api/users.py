@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from apiflask import abort
 from flask.typing import ResponseReturnValue
 
 from app.api.auth import current_user, token_auth
@@ -31,7 +32,7 @@ from app.extensions import limiter
 from app.models import User
 from app.pagination import Page
 from app.services import accounts, social, timelines
-from app.services.errors import DomainError
+from app.services.errors import DomainError, Forbidden
 from app.web.headers import no_content
 from app.web.ratelimits import register_limits
 
@@ -52,6 +53,10 @@ USER_EXAMPLE = {
 }
 ME_EXAMPLE = {**USER_EXAMPLE, "email": "jenny@example.com", "email_confirmed": True}
 AUTH: dict[int | str, Any] = {401: BEARER_CHALLENGE}
+REFUSED_DOC = (
+    "A block stands between you and that account (either of you blocked the "
+    "other): no follows, replies, likes or messages."
+)
 
 
 def card(user: User) -> UserCard:
@@ -194,13 +199,20 @@ def update_me(json_data: dict[str, Any]) -> UserCard:
 @bp.output({}, status_code=204, description="You follow the user.")
 @bp.doc(
     tags=["Me"],
-    responses={**AUTH, **BODY_ERRORS, 422: "You cannot follow yourself."},
+    responses={
+        **AUTH,
+        **BODY_ERRORS,
+        403: REFUSED_DOC,
+        422: "You cannot follow yourself.",
+    },
 )
 def follow_user(user_id: int) -> ResponseReturnValue:
     """Follow a user (doing it again changes nothing)."""
     other = get_user_or_404(user_id)
     try:
         social.follow(current_user(), other)
+    except Forbidden as exc:
+        abort(403, exc.message)
     except DomainError as exc:
         domain_error(exc, location="path")
     return no_content()

@@ -1,4 +1,5 @@
 from app.main import (
+    blocks,  # noqa: F401  (registers blocking, muting and /settings/blocks)
     conversation,  # noqa: F401  (registers threads, likes, tags, notifications)
     feeds,  # noqa: F401  (registers the Atom feeds on bp)
     messages,  # noqa: F401  (registers the private message views on bp)

@@ -94,6 +94,8 @@ def reply(post_id: int) -> ResponseReturnValue:
             new = posts.publish(current_user, form.body.data, in_reply_to=post_id)
         except NotFound:
             not_found()
+        except Forbidden as exc:
+            abort(403, str(exc))
         except DomainError as exc:
             form.body.errors.append(str(exc))
         else:
@@ -112,6 +114,8 @@ def like(post_id: int) -> ResponseReturnValue:
         likes.like(current_user, post_id)
     except NotFound:
         not_found()
+    except Forbidden as exc:
+        abort(403, str(exc))
     return done(url_for("main.thread", post_id=post_id))
 
 
@@ -128,7 +132,7 @@ def unlike(post_id: int) -> ResponseReturnValue:
 @bp.get(f"{POST}/likes")
 def post_likes(post_id: int) -> ResponseReturnValue:
     post = post_or_404(post_id)
-    page = likes.likers_page(post, before_arg(), page_size())
+    page = likes.likers_page(post, before_arg(), page_size(), viewer_id())
     return render_template("main/likes.html", post=post, page=page)
 
 

@@ -17,7 +17,7 @@ from app.main.forms import MessageForm
 from app.main.routes import before_arg, bp, page_size, user_or_404
 from app.models import MESSAGE_MAX, User
 from app.services import DomainError, accounts, messages
-from app.services.errors import NotFound
+from app.services.errors import Forbidden, NotFound
 from app.web import conditional
 from app.web.ratelimits import MESSAGE_SCOPE, current_user_key, message_limits
 
@@ -65,6 +65,8 @@ def conversation(username: str) -> ResponseReturnValue:
                 messages.send(current_user, other, form.body.data)
             except NotFound:
                 abort(404, f"There is no user called {username}.")
+            except Forbidden as exc:
+                abort(403, str(exc))
             except DomainError as exc:
                 form.body.errors.append(str(exc))
             else:

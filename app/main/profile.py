@@ -34,6 +34,8 @@ def user_profile(username: str) -> ResponseReturnValue:
         user=found.user,
         counts=found.counts,
         viewer_follows=found.viewer_follows,
+        viewer_blocks=found.viewer_blocks,
+        viewer_mutes=found.viewer_mutes,
         page=page,
     )
 

@@ -22,6 +22,7 @@ from app.main.forms import PostForm
 from app.models import POST_MAX, User
 from app.pagination import Page, parse_cursor
 from app.services import DomainError, accounts, posts, social, timelines
+from app.services.errors import Forbidden
 from app.web import conditional
 from app.web.login import reader
 from app.web.security import safe_next
@@ -104,6 +105,8 @@ def follow(username: str) -> ResponseReturnValue:
     other = user_or_404(username)
     try:
         social.follow(current_user, other)
+    except Forbidden as exc:
+        abort(403, str(exc))
     except DomainError as exc:
         flash(str(exc), "warning")
     else:
@@ -164,5 +167,7 @@ def profile_version(found: social.Profile, page: Page[Any]) -> tuple[Any, ...]:
         user.last_seen,
         found.counts,
         found.viewer_follows,
+        found.viewer_blocks,
+        found.viewer_mutes,
         timelines.page_version(page),
     )

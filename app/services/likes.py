@@ -17,7 +17,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.models import Like, Post, User, table_of
 from app.pagination import Page, page_of
-from app.services import notifications
+from app.services import blocks, notifications, timelines
 from app.services.errors import NotFound
 from app.services.posts import NO_SUCH_POST, get_or_fail, move_counter
 
@@ -26,8 +26,10 @@ _USERS = table_of(User)
 
 
 def like(user: User, post_id: int) -> None:
-    """:raises NotFound: when the post does not exist."""
+    """:raises NotFound: when the post does not exist.
+    :raises Forbidden: when a block stands between ``user`` and its author."""
     post = get_or_fail(post_id)
+    blocks.refuse_if_blocked(user.id, post.user_id)
     try:
         added = add_unless_present(
             _LIKES, user_id=user.id, post_id=post.id, created_at=utcnow()
@@ -64,12 +66,19 @@ class Liker:
     user: User
 
 
-def likers_page(post: Post, before: int | None, limit: int) -> Page[Liker]:
-    """Who liked ``post``, newest like first."""
+def likers_page(
+    post: Post, before: int | None, limit: int, viewer_id: int | None = None
+) -> Page[Liker]:
+    """Who liked ``post``, newest like first, less the accounts ``viewer_id``
+    blocked or muted."""
     statement = (
         sa.select(_LIKES.c.id, User)
         .join_from(_LIKES, User, User.id == _LIKES.c.user_id)
-        .where(_LIKES.c.post_id == post.id, User.suspended_at.is_(None))
+        .where(
+            _LIKES.c.post_id == post.id,
+            User.suspended_at.is_(None),
+            timelines.author_shown_to_viewer(_LIKES.c.user_id, viewer_id),
+        )
         .order_by(_LIKES.c.id.desc())
         .limit(limit + 1)
     )

@@ -25,6 +25,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.models import Conversation, Message, User, table_of
 from app.pagination import Page, page_of
+from app.services import blocks
 from app.services.errors import DomainError, NotFound, checked
 
 CANNOT_MESSAGE_SELF = "You cannot send a message to yourself."
@@ -66,9 +67,11 @@ def send(sender: User, recipient: User, body: str) -> MessageView:
     :raises DomainError: with field "body" when the text is empty, too long
         or holds control characters, or when ``recipient`` is ``sender``.
     :raises NotFound: when the recipient's account is gone.
+    :raises Forbidden: when a block stands between the two.
     """
     if recipient.id == sender.id:
         raise DomainError(CANNOT_MESSAGE_SELF, "body")
+    blocks.refuse_if_blocked(sender.id, recipient.id)
     body = checked(validation.clean_message_body, "body", body)
     now = utcnow()
     try:

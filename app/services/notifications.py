@@ -71,11 +71,16 @@ def withdraw(
     db.session.execute(statement)
 
 
+_USER_ID = sa.bindparam("user_id", type_=sa.Integer)
+# Whatever an account the recipient blocked or muted did is left out of the
+# badge and the list (the rows stay: unblocking brings them back).
+_ACTOR_SHOWN = timelines.author_shown_to_viewer(_NOTIFICATIONS.c.actor_id, _USER_ID)
 UNREAD = sa.select(sa.func.count()).where(
-    _NOTIFICATIONS.c.recipient_id == sa.bindparam("user_id", type_=sa.Integer),
+    _NOTIFICATIONS.c.recipient_id == _USER_ID,
     sa.not_(_NOTIFICATIONS.c.read),
     # Nothing from a suspended account shows, so it is not counted either.
     _NOTIFICATIONS.c.actor_id.not_in(timelines.SUSPENDED_IDS),
+    _ACTOR_SHOWN,
 )
 
 
@@ -117,8 +122,11 @@ _PAGE = (
         _NOTIFICATIONS.c.post_id,
     )
     .join_from(_NOTIFICATIONS, _USERS, _NOTIFICATIONS.c.actor_id == _USERS.c.id)
-    .where(_NOTIFICATIONS.c.recipient_id == sa.bindparam("user_id", type_=sa.Integer))
-    .where(_USERS.c.suspended_at.is_(None))
+    .where(
+        _NOTIFICATIONS.c.recipient_id == _USER_ID,
+        _USERS.c.suspended_at.is_(None),
+        _ACTOR_SHOWN,
+    )
     .order_by(_NOTIFICATIONS.c.id.desc())
     .limit(sa.bindparam("limit"))
 )

@@ -17,7 +17,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.models import Post, PostVersion, User, post_mentions, post_tags, table_of
 from app.pagination import Page, page_of
-from app.services import notifications, post_text
+from app.services import blocks, notifications, post_text
 from app.services.errors import Forbidden, NotFound, checked
 
 NO_SUCH_POST = "That post does not exist (any more)."
@@ -65,9 +65,13 @@ def publish(author: User, body: str, in_reply_to: int | None = None) -> Post:
     :raises DomainError: with field "body" when the text is empty, too long or
         holds control characters.
     :raises NotFound: when the post to reply to does not exist.
+    :raises Forbidden: when a block stands between ``author`` and the
+        author of that post, however old it is.
     """
     body = checked(validation.clean_post_body, "body", body)
     parent = get_or_fail(in_reply_to) if in_reply_to is not None else None
+    if parent is not None:
+        blocks.refuse_if_blocked(author.id, parent.user_id)
     post = Post(author=author, body=body, in_reply_to_id=in_reply_to)
     db.session.add(post)
     db.session.flush()
@@ -77,6 +81,9 @@ def publish(author: User, body: str, in_reply_to: int | None = None) -> Post:
         notifications.notify("reply", author.id, [parent.user_id], post.id)
         # The reply notification already tells the parent's author.
         mentioned = [user_id for user_id in mentioned if user_id != parent.user_id]
+    # A mention across a block stays text that links to the profile, but
+    # notifies nobody.
+    mentioned = blocks.without_blocked(author.id, mentioned)
     notifications.notify("mention", author.id, mentioned, post.id)
     db.session.commit()
     return post
@@ -116,9 +123,8 @@ def edit(post: Post, user: User, body: str) -> Post:
     gone = set(before) - set(mentioned)
     if gone:
         notifications.withdraw("mention", user.id, post.id, gone)
-    notifications.notify(
-        "mention", user.id, [i for i in mentioned if i not in before], post.id
-    )
+    added = blocks.without_blocked(user.id, [i for i in mentioned if i not in before])
+    notifications.notify("mention", user.id, added, post.id)
     db.session.commit()
     return post
 

@@ -274,17 +274,22 @@ def _matching(query: Query) -> tuple[sa.Select[Any], Any]:
 
 def _newest_ids(query: Query, before: int | None, limit: int) -> sa.Select[Any]:
     ids, key = _matching(query)
+    ids = ids.where(timelines.not_hidden_from_viewer(key))
     if before is not None:
         ids = ids.where(key < before)
     return ids.order_by(key.desc()).limit(limit)
 
 
-def _ranked_ids(query: Query) -> list[int]:
+def _ranked_ids(query: Query, viewer_id: int | None) -> list[int]:
     """The newest MAX_RANKED matches' ids, best first."""
     ids, key = _matching(query)
+    ids = ids.where(timelines.not_hidden_from_viewer(key))
+    params = {"viewer_id": viewer_id}
     positive, negative = query.positive_text, query.negative_text
     if not positive:
-        return list(db.session.scalars(ids.order_by(key.desc()).limit(MAX_RANKED)))
+        return list(
+            db.session.scalars(ids.order_by(key.desc()).limit(MAX_RANKED), params)
+        )
     if _is_postgres():
         rank: Any = sa.func.ts_rank(_VECTOR, _tsquery(positive, negative))
         ranked = ids.add_columns(rank.label("rank"))
@@ -298,7 +303,7 @@ def _ranked_ids(query: Query) -> list[int]:
     best = sa.select(candidates.c[0]).order_by(
         candidates.c.rank.desc(), candidates.c[0].desc()
     )
-    return list(db.session.scalars(best))
+    return list(db.session.scalars(best, params))
 
 
 def post_page(
@@ -325,7 +330,7 @@ def post_page(
 def _best_page(
     query: Query, offset: int, limit: int, viewer_id: int | None
 ) -> Page[PostView]:
-    ranked = _ranked_ids(query)
+    ranked = _ranked_ids(query, viewer_id)
     chosen = ranked[offset : offset + limit]
     found = {post.id: post for post in timelines.views(chosen, viewer_id)}
     items = [found[i] for i in chosen if i in found]

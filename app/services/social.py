@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from app.database import add_unless_present
 from app.db_types import utcnow
 from app.extensions import db
-from app.models import Post, User, follows
+from app.models import Post, User, follows, mutes
+from app.models import blocks as blocks_table
 from app.pagination import Page, keyset_page
-from app.services import notifications
+from app.services import blocks, notifications
 from app.services.errors import DomainError
 
 CANNOT_FOLLOW_SELF = "You cannot follow yourself."
@@ -39,9 +40,11 @@ def follow(user: User, other: User) -> None:
     """Make ``user`` follow ``other``; doing it twice changes nothing.
 
     :raises DomainError: when ``other`` is ``user``.
+    :raises Forbidden: when a block stands between them.
     """
     if other.id == user.id:
         raise DomainError(CANNOT_FOLLOW_SELF)
+    blocks.refuse_if_blocked(user.id, other.id)
     added = add_unless_present(
         follows, follower_id=user.id, followed_id=other.id, created_at=utcnow()
     )
@@ -137,13 +140,32 @@ _FOLLOWS_VIEWER = (
     )
     .exists()
 )
-# A profile's user, counts and whether the viewer follows them: one statement.
+_VIEWER_BLOCKS = (
+    sa.select(blocks_table.c.blocker_id)
+    .where(
+        blocks_table.c.blocker_id == sa.bindparam("viewer", type_=sa.Integer),
+        blocks_table.c.blocked_id == User.id,
+    )
+    .exists()
+)
+_VIEWER_MUTES = (
+    sa.select(mutes.c.muter_id)
+    .where(
+        mutes.c.muter_id == sa.bindparam("viewer", type_=sa.Integer),
+        mutes.c.muted_id == User.id,
+    )
+    .exists()
+)
+# A profile's user, counts and whether the viewer follows, blocked or muted
+# them: one statement.
 _PROFILE = sa.select(
     User,
     _count(Post, Post.user_id),
     _count(follows, follows.c.followed_id),
     _count(follows, follows.c.follower_id),
     _FOLLOWS_VIEWER,
+    _VIEWER_BLOCKS,
+    _VIEWER_MUTES,
 ).where(User.username_key == sa.bindparam("key"))
 
 
@@ -152,6 +174,8 @@ class Profile:
     user: User
     counts: UserCounts
     viewer_follows: bool
+    viewer_blocks: bool = False
+    viewer_mutes: bool = False
 
 
 def profile(username: str, viewer_id: int | None) -> Profile | None:
@@ -161,6 +185,12 @@ def profile(username: str, viewer_id: int | None) -> Profile | None:
     ).first()
     if row is None:
         return None
-    user, posts_n, followers_n, following_n, follows_it = row
+    user, posts_n, followers_n, following_n, follows_it, blocks_it, mutes_it = row
     viewer_follows = bool(follows_it) and viewer_id != user.id
-    return Profile(user, UserCounts(posts_n, followers_n, following_n), viewer_follows)
+    return Profile(
+        user,
+        UserCounts(posts_n, followers_n, following_n),
+        viewer_follows,
+        bool(blocks_it),
+        bool(mutes_it),
+    )

@@ -19,7 +19,17 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
-from app.models import Like, Post, User, follows, post_mentions, post_tags, table_of
+from app.models import (
+    Like,
+    Post,
+    User,
+    blocks,
+    follows,
+    mutes,
+    post_mentions,
+    post_tags,
+    table_of,
+)
 from app.pagination import Page, page_of
 
 # A thread page shows at most this many posts above the one it is about.
@@ -113,6 +123,39 @@ _TAGS = (
 _LIKED = sa.exists().where(
     _LIKES.c.user_id == _VIEWER_ID, _LIKES.c.post_id == _POSTS.c.id
 )
+
+
+def author_shown_to_viewer(
+    author_id: Any, viewer_id: Any = _VIEWER_ID
+) -> sa.ColumnElement[bool]:
+    """The reader has neither blocked nor muted the author ``author_id``:
+    two probes of a primary key, (viewer, author), per candidate row."""
+    return sa.and_(
+        ~sa.exists().where(
+            blocks.c.blocker_id == viewer_id, blocks.c.blocked_id == author_id
+        ),
+        ~sa.exists().where(
+            mutes.c.muter_id == viewer_id, mutes.c.muted_id == author_id
+        ),
+    )
+
+
+# Posts by people the reader blocked or muted are left out of every list,
+# inside the statement that picks a page's ids (before its LIMIT, so pages
+# stay full), for the reader only. A NULL viewer (logged out) hides nothing.
+_NOT_HIDDEN_FROM_VIEWER = author_shown_to_viewer(_POSTS.c.user_id)
+_HIDDEN_CHECK = _POSTS.alias("hidden_check")
+
+
+def not_hidden_from_viewer(post_id: Any) -> sa.ColumnElement[bool]:
+    """The same condition for a list keyed by post id alone (tags, search):
+    through the post's author, one more primary-key probe per row."""
+    return ~sa.exists().where(
+        _HIDDEN_CHECK.c.id == post_id,
+        ~author_shown_to_viewer(_HIDDEN_CHECK.c.user_id),
+    )
+
+
 _VIEW_COLUMNS = (
     sa.select(
         _POSTS.c.id,
@@ -174,7 +217,7 @@ def _below_cursor(
 
 
 def _page_statement(
-    authors: sa.ColumnElement[bool] | None, with_cursor: bool
+    authors: sa.ColumnElement[bool] | None, with_cursor: bool, hide: bool = True
 ) -> sa.Select[Any]:
     """One page of posts, newest first, plus one to tell if more follow.
 
@@ -188,8 +231,24 @@ def _page_statement(
     ids = sa.select(_POSTS.c.id).where(_AUTHOR_VISIBLE)
     if authors is not None:
         ids = ids.where(authors)
+    if hide:
+        ids = ids.where(_NOT_HIDDEN_FROM_VIEWER)
     ids = _below_cursor(ids, with_cursor, _POSTS.c.id)
     return _rows_for(ids.order_by(_POSTS.c.id.desc()).limit(sa.bindparam("limit")))
+
+
+def _feed_authors() -> sa.CompoundSelect:
+    """The reader and the people they follow, less those they muted (a block
+    already ended the follow): the condition is checked once per author
+    rather than once per post, and on PostgreSQL it leaves each author's
+    LATERAL walk of the (user_id, id) index as it was."""
+    followed = follows.c.followed_id
+    return sa.union_all(
+        sa.select(_USER_ID.label("author")),
+        sa.select(followed).where(
+            follows.c.follower_id == _USER_ID, author_shown_to_viewer(followed)
+        ),
+    )
 
 
 def _lateral_feed_statement(with_cursor: bool) -> sa.Select[Any]:
@@ -201,10 +260,7 @@ def _lateral_feed_statement(with_cursor: bool) -> sa.Select[Any]:
     post a small share of everything. A LATERAL join reads at most a page of
     each author's (user_id, id) index instead, however large the table.
     """
-    authors = sa.union_all(
-        sa.select(_USER_ID.label("author")),
-        sa.select(follows.c.followed_id).where(follows.c.follower_id == _USER_ID),
-    ).subquery("authors")
+    authors = _feed_authors().subquery("authors")
     newest = _below_cursor(
         sa.select(_POSTS.c.id).where(
             _POSTS.c.user_id == authors.c.author, _AUTHOR_VISIBLE
@@ -229,8 +285,11 @@ def _tag_statement(with_cursor: bool) -> sa.Select[Any]:
     ids = (
         sa.select(post_tags.c.post_id)
         .join(_POSTS, _POSTS.c.id == post_tags.c.post_id)
-        .where(post_tags.c.tag == sa.bindparam("tag", type_=sa.String))
-        .where(_AUTHOR_VISIBLE)
+        .where(
+            post_tags.c.tag == sa.bindparam("tag", type_=sa.String),
+            _AUTHOR_VISIBLE,
+            _NOT_HIDDEN_FROM_VIEWER,
+        )
     )
     ids = _below_cursor(ids, with_cursor, post_tags.c.post_id)
     return _rows_for(
@@ -243,6 +302,7 @@ def _replies_statement(with_cursor: bool) -> sa.Select[Any]:
     ids = sa.select(_POSTS.c.id).where(
         _POSTS.c.in_reply_to_id == sa.bindparam("post_id", type_=sa.Integer),
         _AUTHOR_VISIBLE,
+        _NOT_HIDDEN_FROM_VIEWER,
     )
     if with_cursor:
         ids = ids.where(_POSTS.c.id > sa.bindparam("before", type_=sa.Integer))
@@ -253,20 +313,19 @@ def _replies_statement(with_cursor: bool) -> sa.Select[Any]:
 # A user's own posts and those of everyone they follow. An IN list over user
 # ids lets the database walk the (user_id, id) index once per author instead
 # of scanning every post newest first.
-_FEED_AUTHORS = _POSTS.c.user_id.in_(
-    sa.union_all(
-        sa.select(_USER_ID),
-        sa.select(follows.c.followed_id).where(follows.c.follower_id == _USER_ID),
-    )
-)
+_FEED_AUTHORS = _POSTS.c.user_id.in_(_feed_authors())
 _STATEMENTS = {
     **{
         (kind, with_cursor): _page_statement(authors, with_cursor)
         for kind, authors in (
-            ("feed", _FEED_AUTHORS),
             ("explore", None),
             ("user", _POSTS.c.user_id == _USER_ID),
         )
+        for with_cursor in (False, True)
+    },
+    # The feed's authors are already filtered (_feed_authors).
+    **{
+        ("feed", with_cursor): _page_statement(_FEED_AUTHORS, with_cursor, hide=False)
         for with_cursor in (False, True)
     },
     **{
@@ -336,7 +395,9 @@ def replies_page(
     return _page("replies", after, limit, viewer_id, post_id=post_id)
 
 
-_ONE = _VIEW_COLUMNS.where(_POSTS.c.id == sa.bindparam("post_id", type_=sa.Integer))
+_ONE = _VIEW_COLUMNS.where(
+    _POSTS.c.id == sa.bindparam("post_id", type_=sa.Integer), _NOT_HIDDEN_FROM_VIEWER
+)
 
 
 def view(post_id: int, viewer_id: int | None = None) -> PostView | None:
@@ -367,7 +428,9 @@ def views(post_ids: Iterable[int], viewer_id: int | None = None) -> list[PostVie
     ids = list(post_ids)
     if not ids:
         return []
-    statement = _VIEW_COLUMNS.where(_POSTS.c.id.in_(ids)).order_by(_POSTS.c.id.desc())
+    statement = _VIEW_COLUMNS.where(
+        _POSTS.c.id.in_(ids), _NOT_HIDDEN_FROM_VIEWER
+    ).order_by(_POSTS.c.id.desc())
     return _views(statement, {"viewer_id": viewer_id})
 
 
@@ -385,7 +448,7 @@ def _ancestors_statement() -> sa.Select[Any]:
         )
     )
     ids = sa.select(chain.c.id).where(chain.c.id.is_not(None))
-    return _rows_for(ids, newest_first=False)
+    return _rows_for(ids, newest_first=False).where(_NOT_HIDDEN_FROM_VIEWER)
 
 
 _ANCESTORS = _ancestors_statement()
