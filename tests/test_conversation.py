@@ -476,3 +476,8 @@ def test_every_address_on_a_card_answers(app, client, auth, people):
         response = auth.post_form(f"/post/{post_id}/{action}", {"next": "/"}, page="/")
         assert response.status_code == 302
     assert row(app, post_id).like_count == 0
+    # Others' cards carry a report link (cached with the card), one's own not.
+    page = client.get("/explore").get_data(as_text=True)
+    assert f'href="/post/{parent}/report"' in page
+    assert f'href="/post/{post_id}/report"' not in page
+    assert client.get(f"/post/{parent}/report").status_code == 200

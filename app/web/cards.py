@@ -8,8 +8,8 @@ usernames), so an edit, a rename or a new address simply makes new keys:
 nothing is ever invalidated, no write elsewhere empties anything, and no
 node can serve a card made from old values. The cache is Flask-Caching's
 (in-process by default, Redis when configured, so that nodes share it).
-The reply link, the like count and the like button (in both states) are
-cached with the card; the key holds both counts, so a like or a reply makes
+The reply link, the like count, the like button (in both states) and the
+report link are cached with the card; the key holds both counts, so a like or a reply makes
 that one card anew. The button submits the page's one like form, which
 holds the reader's form token. What remains per reader (which button state,
 the author's own controls) is chosen around them by the page's template.
@@ -39,14 +39,15 @@ MARK = Markup("<mark>{}</mark>")
 
 
 class Card(NamedTuple):
-    """A post's shared HTML: the card, its reply link, its like count, and
-    its like button as pressed and as not pressed."""
+    """A post's shared HTML: the card, its reply link, its like count, its
+    like button as pressed and as not pressed, and its report link."""
 
     card: Markup
     reply: Markup
     likes: Markup
     liked: Markup
     unliked: Markup
+    report: Markup
 
 
 def card_key(post: PostView) -> str:
@@ -195,6 +196,7 @@ class CardLinks(NamedTuple):
     like: str
     unlike: str
     likes: str
+    report: str
     history: str | None
     reply_to: str | None
 
@@ -227,6 +229,7 @@ def _links(post: PostView) -> CardLinks:
         like=f"{thread}/like",
         unlike=f"{thread}/unlike",
         likes=f"{thread}/likes",
+        report=f"{thread}/report",
         history=f"{thread}/history" if post.edited_at else None,
         reply_to=(
             url_for("main.thread", post_id=post.in_reply_to_id)
@@ -244,7 +247,9 @@ def _render(post: PostView, macros: Any, icons: CardIcons) -> tuple[str, ...]:
     likes = macros.like_count(post, links)
     liked = macros.like_button(links, icons, True)
     unliked = macros.like_button(links, icons, False)
-    return tuple(str(part) for part in (card, reply, likes, liked, unliked))
+    report = macros.report_link(post, links)
+    parts = (card, reply, likes, liked, unliked, report)
+    return tuple(str(part) for part in parts)
 
 
 def init_app(app: Flask) -> None:
