@@ -6,6 +6,8 @@ may do to a given account is decided by app.services.moderation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     Response,
@@ -116,23 +118,30 @@ def users() -> ResponseReturnValue:
     )
 
 
+def _act_on(target: User, action: Callable[[], bool], done: str, already: str) -> None:
+    """Run a moderation ``action`` on ``target`` and say what came of it:
+    ``done`` if it changed something, ``already`` if it was so already."""
+    try:
+        changed = action()
+    except DomainError as exc:
+        _failed(exc)
+    else:
+        message = done if changed else already
+        flash(message.format(target.username), "success" if changed else "info")
+
+
 @bp.post("/users/<username>/suspend")
 @requires_role("moderator")
 def suspend(username: str) -> ResponseReturnValue:
     target = _target(username)
     form = SuspendForm()
     if form.validate_on_submit():
-        try:
-            done = moderation.suspend(current_user, target, form.reason.data or "")
-        except DomainError as exc:
-            _failed(exc)
-        else:
-            flash(
-                f"{target.username} is suspended."
-                if done
-                else f"{target.username} was already suspended.",
-                "success" if done else "info",
-            )
+        _act_on(
+            target,
+            lambda: moderation.suspend(current_user, target, form.reason.data or ""),
+            "{} is suspended.",
+            "{} was already suspended.",
+        )
     return _back(url_for("admin.users", q=target.username))
 
 
@@ -141,17 +150,12 @@ def suspend(username: str) -> ResponseReturnValue:
 def unsuspend(username: str) -> ResponseReturnValue:
     target = _target(username)
     if EmptyForm().validate_on_submit():
-        try:
-            done = moderation.unsuspend(current_user, target)
-        except DomainError as exc:
-            _failed(exc)
-        else:
-            flash(
-                f"{target.username} is no longer suspended."
-                if done
-                else f"{target.username} was not suspended.",
-                "success" if done else "info",
-            )
+        _act_on(
+            target,
+            lambda: moderation.unsuspend(current_user, target),
+            "{} is no longer suspended.",
+            "{} was not suspended.",
+        )
     return _back(url_for("admin.users", q=target.username))
 
 
@@ -160,17 +164,12 @@ def unsuspend(username: str) -> ResponseReturnValue:
 def approve(username: str) -> ResponseReturnValue:
     target = _target(username)
     if EmptyForm().validate_on_submit():
-        try:
-            done = moderation.approve(current_user, target)
-        except DomainError as exc:
-            _failed(exc)
-        else:
-            flash(
-                f"{target.username} is approved and can log in."
-                if done
-                else f"{target.username} was already approved.",
-                "success" if done else "info",
-            )
+        _act_on(
+            target,
+            lambda: moderation.approve(current_user, target),
+            "{} is approved and can log in.",
+            "{} was already approved.",
+        )
     return _back(url_for("admin.users", pending=1))
 
 
