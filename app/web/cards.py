@@ -9,10 +9,11 @@ nothing is ever invalidated, no write elsewhere empties anything, and no
 node can serve a card made from old values. The cache is Flask-Caching's
 (in-process by default, Redis when configured, so that nodes share it).
 The reply link, the like count, the like button (in both states) and the
-report link are cached with the card; the key holds both counts, so a like or a reply makes
-that one card anew. The button submits the page's one like form, which
-holds the reader's form token. What remains per reader (which button state,
-the author's own controls) is chosen around them by the page's template.
+report link are cached with the card; the key holds both counts, so a like
+or a reply makes that one card anew. The button submits the page's one
+like form, which holds the reader's form token. What remains per reader
+(which button state, the author's own controls or the report link) is
+chosen around them by the page's template.
 """
 
 from __future__ import annotations
