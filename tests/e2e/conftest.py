@@ -315,3 +315,20 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOT_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# The widths the browser tests photograph pages at (scripts/screenshots.py's).
+SHOT_SIZES = {"desktop": (1280, 860), "tablet": (820, 1180), "phone": (390, 844)}
+
+
+def shoot(page: Page, name: str, sizes: tuple[str, ...] = tuple(SHOT_SIZES)) -> None:
+    """Screenshots ``<name>-<size>-<theme>`` at each of ``sizes``, light and
+    dark; the page is left light, at desktop size."""
+    for size in sizes:
+        width, height = SHOT_SIZES[size]
+        page.set_viewport_size({"width": width, "height": height})
+        for theme in ("light", "dark"):
+            page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
+            screenshot(page, f"{name}-{size}-{theme}")
+    page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+    page.set_viewport_size({"width": 1280, "height": 860})

@@ -9,25 +9,11 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import LiveServer, PageChecker, log_in, screenshot
+from tests.e2e.conftest import LiveServer, PageChecker, log_in, shoot
 from tests.e2e.test_accessibility import axe_findings, describe
 
 BOB_SAYS = "Bob's loud opinion about binoculars"
 CAROL_SAYS = "Carol's quiet note about wrens"
-
-
-def shoot(page: Page, name: str) -> None:
-    for width, height, size in (
-        (1280, 860, "desktop"),
-        (820, 1180, "tablet"),
-        (390, 844, "phone"),
-    ):
-        page.set_viewport_size({"width": width, "height": height})
-        for theme in ("light", "dark"):
-            page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-            screenshot(page, f"blocks-{name}-{size}-{theme}")
-    page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def test_block_from_a_profile_then_unblock_from_settings(
@@ -59,7 +45,7 @@ def test_block_from_a_profile_then_unblock_from_settings(
     controls = alice.locator(".block-controls")
     expect(controls.get_by_role("button", name="Mute")).to_be_visible()
     audit(alice, "profile with block and mute")
-    shoot(alice, "profile")
+    shoot(alice, "blocks-profile")
     controls.get_by_role("button", name="Block").click()
     expect(alice.locator(".flash-messages")).to_contain_text("You blocked bob.")
     expect(alice.locator(".block-state")).to_have_text("You blocked bob.")
@@ -67,7 +53,7 @@ def test_block_from_a_profile_then_unblock_from_settings(
     expect(alice.get_by_role("button", name="Follow")).to_have_count(0)
     alice.reload()  # without the flash
     audit(alice, "blocked profile")
-    shoot(alice, "profile-blocked")
+    shoot(alice, "blocks-profile-blocked")
 
     alice.goto("/explore")
     expect(alice.get_by_text(CAROL_SAYS)).to_be_visible()
@@ -84,7 +70,7 @@ def test_block_from_a_profile_then_unblock_from_settings(
     expect(entry).to_contain_text("bob")
     expect(alice.get_by_text("You have not muted anyone.")).to_be_visible()
     audit(alice, "settings blocks")
-    shoot(alice, "settings")
+    shoot(alice, "blocks-settings")
     entry.get_by_role("button", name="Unblock bob").click()
     expect(alice).to_have_url(f"{server.url}/settings/blocks")
     expect(alice.locator(".flash-messages")).to_contain_text("You unblocked bob.")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from tests.e2e.conftest import LiveServer, PageChecker, log_in, screenshot
+from tests.e2e.conftest import LiveServer, PageChecker, log_in, shoot
 from tests.e2e.test_accessibility import axe_findings, describe
 
 URL = "https://example.com/wrens/where-to-find-them?near=river"
@@ -20,17 +20,6 @@ REPLY = "Yes, see you at the lock gate at eight.\nBring the binoculars."
 
 def badge(page: Page) -> Locator:
     return page.locator("nav .message-badge")
-
-
-def shoot(page: Page, name: str) -> None:
-    """Screenshots at desktop and phone width, light and dark."""
-    for width, height, size in ((1280, 860, "desktop"), (390, 844, "phone")):
-        page.set_viewport_size({"width": width, "height": height})
-        for theme in ("light", "dark"):
-            page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-            screenshot(page, f"messages-{name}-{size}-{theme}")
-    page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def test_write_read_and_reply(
@@ -103,12 +92,12 @@ def test_write_read_and_reply(
     alice.goto("/messages")
     expect(badge(alice)).to_have_text(re.compile(r"^\s*1\s+unread\s*$"))
     expect(alice.locator("li.conversation")).to_contain_text("Yes, see you")
-    shoot(alice, "list")
+    shoot(alice, "messages-list", ("desktop", "phone"))
     alice.goto("/messages/bob")
     expect(badge(alice)).to_have_count(0)
     expect(alice.locator("li.message-mine .message-meta")).to_contain_text("Read")
     expect(alice.locator("li.message-theirs .message-body")).to_have_text(REPLY)
-    shoot(alice, "conversation")
+    shoot(alice, "messages-conversation", ("desktop", "phone"))
 
     # A message that is too long is kept for shortening, with the error.
     alice.get_by_label("Message bob").fill("x" * 1001)

@@ -11,21 +11,10 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import LiveServer, PageChecker, log_in, screenshot
+from tests.e2e.conftest import LiveServer, PageChecker, log_in, shoot
 from tests.e2e.test_accessibility import axe_findings, describe
 
 SPAM = "Cheap seeds, best prices, click now"
-SIZES = ((1280, 860, "desktop"), (820, 1180, "tablet"), (390, 844, "phone"))
-
-
-def shoot(page: Page, name: str) -> None:
-    for width, height, size in SIZES:
-        page.set_viewport_size({"width": width, "height": height})
-        for theme in ("light", "dark"):
-            page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-            screenshot(page, f"moderation-{name}-{size}-{theme}")
-    page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def test_report_resolve_suspend_and_audit(
@@ -56,7 +45,7 @@ def test_report_resolve_suspend_and_audit(
     card.get_by_role("link", name=re.compile("^Report")).click()
     expect(alice.locator("main h1")).to_have_text("Report a post by spammer")
     audit(alice, "report form")
-    shoot(alice, "report")
+    shoot(alice, "moderation-report")
     alice.get_by_label("Reason").select_option("spam")
     alice.get_by_label(re.compile("Anything the moderators")).fill("Every day.")
     alice.get_by_role("button", name="Send report").click()
@@ -73,10 +62,10 @@ def test_report_resolve_suspend_and_audit(
     expect(mod.locator(".report")).to_contain_text(SPAM)
     expect(mod.locator(".report")).to_contain_text("Every day.")
     audit(mod, "admin")
-    shoot(mod, "admin")
+    shoot(mod, "moderation-admin")
     mod.get_by_role("link", name="Reports", exact=True).click()
     audit(mod, "admin reports")
-    shoot(mod, "reports")
+    shoot(mod, "moderation-reports")
     report = mod.locator(".report").first
     report.get_by_label("Action").select_option("delete_post")
     report.get_by_label("Note").fill("Spam link")
@@ -92,7 +81,7 @@ def test_report_resolve_suspend_and_audit(
     mod.get_by_role("button", name="Find").click()
     row = mod.locator("#user-troll")
     audit(mod, "admin users")
-    shoot(mod, "users")
+    shoot(mod, "moderation-users")
     row.get_by_label("Reason for suspending troll").fill("Harassment")
     row.get_by_role("button", name="Suspend troll").click()
     expect(mod.locator(".flash-messages")).to_contain_text("troll is suspended.")
@@ -109,6 +98,6 @@ def test_report_resolve_suspend_and_audit(
     expect(entries.nth(2)).to_contain_text("report_delete_post")
     expect(entries.nth(2)).to_contain_text("Spam link")
     audit(mod, "audit log")
-    shoot(mod, "audit")
+    shoot(mod, "moderation-audit")
 
     assert not found, "axe found serious problems:\n" + "\n".join(found)

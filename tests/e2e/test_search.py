@@ -13,7 +13,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from app.extensions import db
 from app.models import User
 from app.services import posts
-from tests.e2e.conftest import LiveServer, PageChecker, log_in, screenshot
+from tests.e2e.conftest import LiveServer, PageChecker, log_in, shoot
 from tests.e2e.test_accessibility import axe_findings, describe
 
 BODIES = [
@@ -22,7 +22,6 @@ BODIES = [
     ("alice", "<b>Not bold</b> and <mark>not marked</mark>: just a wren"),
     ("bob", "Nothing to see here"),
 ]
-VIEWPORTS = {"desktop": (1280, 860), "tablet": (820, 1000), "phone": (390, 844)}
 
 
 def publish(server: LiveServer) -> dict[str, int]:
@@ -40,16 +39,6 @@ def audit(page: Page, label: str, report: list[str]) -> None:
         page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
         report.extend(describe(f"{label} [{theme}]", axe_findings(page)))
     page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
-
-
-def shoot(page: Page, name: str) -> None:
-    for viewport, (width, height) in VIEWPORTS.items():
-        page.set_viewport_size({"width": width, "height": height})
-        for theme in ("light", "dark"):
-            page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-            screenshot(page, f"{name}-{viewport}-{theme}")
-    page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
-    page.set_viewport_size({"width": 1280, "height": 860})
 
 
 def test_search_from_the_nav_to_a_post(
