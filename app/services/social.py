@@ -132,30 +132,19 @@ def counts_for(user: User) -> UserCounts:
     return counts([user.id]).get(user.id, UserCounts())
 
 
-_FOLLOWS_VIEWER = (
-    sa.select(follows.c.follower_id)
-    .where(
-        follows.c.follower_id == sa.bindparam("viewer", type_=sa.Integer),
-        follows.c.followed_id == User.id,
+def _viewer_row(viewer: sa.Column[int], target: sa.Column[int]) -> Any:
+    """EXISTS a (viewer, profile's user) row in a pair table such as follows."""
+    return (
+        sa.select(viewer)
+        .where(viewer == sa.bindparam("viewer", type_=sa.Integer), target == User.id)
+        .exists()
     )
-    .exists()
-)
-_VIEWER_BLOCKS = (
-    sa.select(blocks_table.c.blocker_id)
-    .where(
-        blocks_table.c.blocker_id == sa.bindparam("viewer", type_=sa.Integer),
-        blocks_table.c.blocked_id == User.id,
-    )
-    .exists()
-)
-_VIEWER_MUTES = (
-    sa.select(mutes.c.muter_id)
-    .where(
-        mutes.c.muter_id == sa.bindparam("viewer", type_=sa.Integer),
-        mutes.c.muted_id == User.id,
-    )
-    .exists()
-)
+
+
+_FOLLOWS_VIEWER = _viewer_row(follows.c.follower_id, follows.c.followed_id)
+_VIEWER_BLOCKS = _viewer_row(blocks_table.c.blocker_id, blocks_table.c.blocked_id)
+_VIEWER_MUTES = _viewer_row(mutes.c.muter_id, mutes.c.muted_id)
+
 # A profile's user, counts and whether the viewer follows, blocked or muted
 # them: one statement.
 _PROFILE = sa.select(
