@@ -212,8 +212,24 @@ class Config:
         self.PROXY_FIX_COUNT = env_int("PROXY_FIX_COUNT", 1)
         self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 
+        # Uploaded images (app/services/media.py).
+        self.MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(instance_dir / "media")))
+        # Background jobs (app/jobs.py): Huey on a SQLite file in the instance
+        # folder, or on Redis when JOBS_REDIS_URL or REDIS_URL is set.
+        self.JOBS_REDIS_URL = env_str("JOBS_REDIS_URL", self.REDIS_URL)
+        self.JOBS_SQLITE_PATH = env_str(
+            "JOBS_SQLITE_PATH", str(instance_dir / "jobs.sqlite")
+        )
+        # Run each job at once, in the process that asks for it (tests).
+        self.JOBS_IMMEDIATE = env_bool("JOBS_IMMEDIATE", self.jobs_immediate)
+        # Languages (app/i18n.py): the first is the default.
+        self.LANGUAGES = ["en", "es"]
+        self.BABEL_DEFAULT_LOCALE = "en"
+        self.BABEL_DEFAULT_TIMEZONE = "UTC"
+
     sqlite_name = "wren.sqlite"
     default_mail_backend = "console"
+    jobs_immediate = False
 
     def configure_cache(self) -> None:
         """Flask-Caching for shared fragments: Redis if given, else in-process.
@@ -270,6 +286,7 @@ class TestingConfig(Config):
     TESTING = True
     sqlite_name = "wren-test.sqlite"
     default_mail_backend = "locmem"
+    jobs_immediate = True
 
     def __init__(self) -> None:
         super().__init__()

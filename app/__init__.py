@@ -50,6 +50,7 @@ def create_app(config_name: str | None = None) -> APIFlask:
     configure_database(app, config)
     register_extensions(app, config)
     register_blueprints(app)
+    register_jobs(app)
     register_commands(app)
 
     from app.web.proxy import TrustedProxyFix
@@ -118,6 +119,10 @@ def register_extensions(app: APIFlask, config: Config) -> None:
     bootstrap.init_app(app)
     cache.init_app(app)
 
+    from app import i18n
+
+    i18n.init_app(app)
+
     from app import json, web
 
     json.init_app(app)
@@ -143,6 +148,20 @@ def register_blueprints(app: APIFlask) -> None:
     csrf.exempt(api_bp)  # the API authenticates with headers, not cookies
     app.register_blueprint(api_bp, url_prefix="/api")
     register_error_handlers(app)
+
+
+# Modules that declare background jobs: imported before the jobs are bound.
+JOB_MODULES: tuple[str, ...] = ()
+
+
+def register_jobs(app: APIFlask) -> None:
+    import importlib
+
+    from app.jobs import jobs
+
+    for module in JOB_MODULES:
+        importlib.import_module(module)
+    jobs.init_app(app)
 
 
 def register_commands(app: APIFlask) -> None:

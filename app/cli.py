@@ -13,6 +13,7 @@ from app.services import DomainError, moderation, operators, search
 
 users_cli = AppGroup("users", help="Create, promote and delete accounts.")
 search_cli = AppGroup("search", help="Look after the full-text search index.")
+jobs_cli = AppGroup("jobs", help="Run the background jobs.")
 
 
 def register(app: Flask) -> None:
@@ -20,6 +21,28 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(jobs_cli)
+
+
+@jobs_cli.command("worker")
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Jobs run at once (threads).",
+)
+@with_appcontext
+def jobs_worker(workers: int) -> None:
+    """Run queued and periodic jobs until stopped (Ctrl-C or SIGTERM)."""
+    huey = current_app.extensions["jobs"].huey
+    if huey.immediate:
+        raise click.ClickException(
+            "JOBS_IMMEDIATE is on: jobs run where they are queued, "
+            "so there is nothing for a worker to do."
+        )
+    consumer = huey.create_consumer(workers=workers, worker_type="thread")
+    consumer.run()
 
 
 @click.command("seed")

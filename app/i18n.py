@@ -1,0 +1,22 @@
+"""Languages: Flask-Babel picks each request's language.
+
+The account's own setting wins, then the browser's Accept-Language among the
+languages we have catalogues for (config LANGUAGES), then English.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import Babel
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    languages: list[str] = current_app.config["LANGUAGES"]
+    best = request.accept_languages.best_match(languages) if request else None
+    return best or languages[0]
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
