@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 from flask_babel import Babel
+from flask_login import current_user
 
 babel = Babel()
 
 
 def select_locale() -> str:
     languages: list[str] = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated:
+        chosen = current_user.language
+        if chosen in languages:
+            return str(chosen)
     best = request.accept_languages.best_match(languages) if request else None
     return best or languages[0]
 

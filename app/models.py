@@ -156,6 +156,10 @@ class User(UserMixin, Model):
     )
     # REGISTRATION_MODE=approval: cannot log in until a moderator approves.
     pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The chosen language (config LANGUAGES); None follows the browser.
+    language: Mapped[str | None] = mapped_column(sa.String(8))
+    # An uploaded avatar's stored name under MEDIA_ROOT; None: the default.
+    avatar: Mapped[str | None] = mapped_column(sa.String(80))
 
     posts: WriteOnlyMapped[Post] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True
