@@ -545,3 +545,26 @@ def test_a_deleted_account_takes_its_blocks_and_mutes_with_it(app, people):
         db.session.commit()
     assert rows(app, blocks) == 0
     assert rows(app, mutes) == 0
+
+
+def test_people_search_leaves_out_accounts_blocked_either_way(app, people):
+    block(app, "alice", "bob")
+    searchers = {name: browser(app, name) for name in ("alice", "bob", "carol")}
+    tokens = {name: obtain_token(app.test_client(), name) for name in searchers}
+
+    def found(name: str) -> tuple[str, list[str]]:
+        page = text(searchers[name].client, "/search?q=b&type=users")
+        listed = app.test_client().get(
+            "/api/search?q=b&type=users", headers=bearer(tokens[name])
+        )
+        return page, [item["username"] for item in listed.get_json()["items"]]
+
+    page, listed = found("alice")
+    assert ">bob</a>" not in page
+    assert listed == []
+    page, listed = found("carol")
+    assert ">bob</a>" in page
+    assert listed == ["bob"]
+    # The blocked side does not find the blocker either.
+    page = text(searchers["bob"].client, "/search?q=a&type=users")
+    assert ">alice</a>" not in page

@@ -111,6 +111,14 @@ def test_suspension_hides_everything_on_the_other_node(make_app, make_user):
     )
     found = carol_b.get("/api/search?q=seeds", headers=bearer(carol_token)).get_json()
     assert found["items"] == []
+    # The account itself is gone from the API, as its profile page is.
+    spammer_id = account(node_b, "spammer").id
+    for path in ("", "/posts", "/followers", "/following"):
+        gone_user = carol_b.get(
+            f"/api/users/{spammer_id}{path}", headers=bearer(carol_token)
+        )
+        assert gone_user.status_code == 404, path
+        assert gone_user.get_json()["message"] == "There is no user with that id."
     assert "notification-badge" not in carol_b.get("/").get_data(as_text=True)
 
     # Lifting the suspension brings it all back; the token works again.
@@ -118,4 +126,8 @@ def test_suspension_hides_everything_on_the_other_node(make_app, make_user):
     assert not account(node_b, "spammer").is_suspended
     assert "Cheap seeds" in carol_b.get("/explore").get_data(as_text=True)
     assert carol_b.get(f"/post/{ids['spam']}").status_code == 200
+    assert (
+        carol_b.get(f"/api/users/{spammer_id}", headers=bearer(carol_token)).status_code
+        == 200
+    )
     assert spammer_b.get("/api/me", headers=bearer(token)).status_code == 200

@@ -204,7 +204,8 @@ def _in_range(ident: int) -> bool:
 
 def get_user_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id) if _in_range(user_id) else None
-    if user is None:
+    # A suspended account is gone for everyone else, as its profile page is.
+    if user is None or user.suspended_at is not None:
         abort(404, "There is no user with that id.")
     return user
 

@@ -45,7 +45,7 @@ def search_posts_or_users(query_data: dict[str, Any]) -> ResponseReturnValue:
     """
     cursor, limit = page_args(query_data)
     if query_data["type"] == "users":
-        page = search.user_page(query_data["q"], cursor, limit)
+        page = search.user_page(query_data["q"], cursor, limit, current_user().id)
         return UserPageOut().dump(card_page(page))
     found = search.post_page(
         query_data["q"], cursor, limit, current_user().id, query_data["sort"]

@@ -28,7 +28,7 @@ def search_page() -> ResponseReturnValue:
     version: tuple[Any, ...] = ()
     if q.strip():
         if kind == "users":
-            page = search.user_page(q, cursor, page_size())
+            page = search.user_page(q, cursor, page_size(), viewer_id())
             version = tuple((u.id, u.username, u.email, u.about_me) for u in page.items)
         else:
             page = search.post_page(q, cursor, page_size(), viewer_id(), sort)

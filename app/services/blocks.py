@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -43,6 +44,19 @@ def _either_way(a: int, b: int) -> sa.ColumnElement[bool]:
     return sa.or_(
         sa.and_(blocks.c.blocker_id == a, blocks.c.blocked_id == b),
         sa.and_(blocks.c.blocker_id == b, blocks.c.blocked_id == a),
+    )
+
+
+def not_blocked_with(viewer_id: int, user_id: Any) -> Any:
+    """A condition for lists of people: no block between the viewer and
+    ``user_id`` either way (two NOT EXISTS on the pair's keys)."""
+    return sa.and_(
+        ~sa.exists().where(
+            blocks.c.blocker_id == viewer_id, blocks.c.blocked_id == user_id
+        ),
+        ~sa.exists().where(
+            blocks.c.blocker_id == user_id, blocks.c.blocked_id == viewer_id
+        ),
     )
 
 

@@ -35,7 +35,7 @@ from app.extensions import db
 from app.models import Post, User, post_mentions, post_tags, table_of
 from app.pagination import Page, keyset_page
 from app.search_schema import FTS_TABLE, PG_COLUMN, PG_CONFIG
-from app.services import post_text, timelines
+from app.services import blocks, post_text, timelines
 from app.services.timelines import PostView
 
 # Longer input is cut, and only the first terms count: a 10 KB query costs
@@ -338,10 +338,13 @@ def _best_page(
     return Page(items, str(offset + limit) if more else None)
 
 
-def user_page(raw: str, before: int | None, limit: int) -> Page[User]:
+def user_page(
+    raw: str, before: int | None, limit: int, viewer_id: int | None = None
+) -> Page[User]:
     """People whose username starts with the search's first word (an
     ``@`` before it is fine), or whose about text has a word starting with
-    each of its words; newest account first.
+    each of its words; newest account first. Accounts with a block between
+    them and ``viewer_id`` (either way) are left out, like their posts.
 
     The about text is read row by row (no index): fine for the thousands of
     accounts a Wren has, unlike the millions of posts.
@@ -378,6 +381,8 @@ def user_page(raw: str, before: int | None, limit: int) -> Page[User]:
     if not conditions:
         return Page([], None)
     query = sa.select(User).where(sa.or_(*conditions), User.suspended_at.is_(None))
+    if viewer_id is not None:
+        query = query.where(blocks.not_blocked_with(viewer_id, User.id))
     return keyset_page(query, before, limit, column=User.id)
 
 
