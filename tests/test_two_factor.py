@@ -471,3 +471,26 @@ def test_start_from_a_stale_page_while_on_changes_nothing(client, auth, user, cl
     assert "already on" in stale.get_data(as_text=True)
     with client.application.app_context():
         assert two_factor.secret_of(db.session.get(User, user.id)) == secret
+
+
+def test_starting_and_cancelling_the_setup_spend_no_code_guesses(make_app, clock):
+    app = make_app(
+        RATELIMIT_ENABLED="true",
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_2FA="2/minute",
+    )
+    from tests.factories import UserFactory
+
+    with app.app_context():
+        UserFactory.create(username="john")
+    auth = AuthActions(app.test_client())
+    auth.login("john")
+    for action in ("start", "cancel", "start", "cancel", "start"):
+        response = auth.post_form("/settings/2fa", {"action": action})
+        assert response.status_code == 302, action
+    # The two code guesses the budget allows are still there, then 429.
+    statuses = [
+        auth.post_form("/settings/2fa", {"action": "confirm", "code": "000000"})
+        for _ in range(3)
+    ]
+    assert [r.status_code for r in statuses] == [200, 200, 429]

@@ -21,22 +21,43 @@ from app.auth.forms import (
 )
 from app.extensions import limiter
 from app.main.routes import bp
-from app.main.settings import password_check_limit
 from app.services import DomainError, two_factor
-from app.web.ratelimits import current_user_key, two_factor_limits
+from app.web.ratelimits import (
+    current_user_key,
+    login_account_limits,
+    two_factor_limits,
+)
 
-# The same per-account budget as the login's second step (scope and key).
+# Forms on this page that check no code and no password: starting or
+# cancelling the set-up spends nothing from the budgets below.
+_UNCHECKED_ACTIONS = frozenset({"start", "cancel"})
+
+
+def _checks_nothing() -> bool:
+    return request.form.get("action") in _UNCHECKED_ACTIONS
+
+
+# The same per-account budgets as the login's second step and the other
+# settings forms that check a password (scope and key).
 settings_code_limit = limiter.shared_limit(
     two_factor_limits,
     scope="two-factor",
     key_func=current_user_key,
     methods=["POST"],
+    exempt_when=_checks_nothing,
+)
+password_limit = limiter.shared_limit(
+    login_account_limits,
+    scope="settings-password-check",
+    key_func=current_user_key,
+    methods=["POST"],
+    exempt_when=_checks_nothing,
 )
 
 
 @bp.route("/settings/2fa", methods=["GET", "POST"])
 @login_required
-@password_check_limit
+@password_limit
 @settings_code_limit
 def settings_two_factor() -> ResponseReturnValue:
     action = request.form.get("action") if request.method == "POST" else None
