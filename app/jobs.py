@@ -158,7 +158,9 @@ def setting(app: Flask, value: int | str) -> int:
 
 def summarise(job: Job[Any, Any] | None, task: Task) -> str:
     """The failure record's view of a task's arguments, without secrets."""
-    args, kwargs = task.args, task.kwargs
+    args = task.args
+    # Huey adds the task itself to the kwargs of a context=True task.
+    kwargs = {k: v for k, v in task.kwargs.items() if k != "task"}
     if job is not None and job.describe is not None:
         try:
             return job.describe(*args, **kwargs)

@@ -41,7 +41,8 @@ def test_sqlite_queue_keeps_the_job_for_the_worker(make_app, tmp_path) -> None:
     assert huey.storage.filename == str(tmp_path / "instance" / "jobs.sqlite")
     with application.app_context():
         count_users.enqueue("later")
-    assert seen == [] and huey.pending_count() == 1
+    assert seen == []
+    assert huey.pending_count() == 1
     huey.execute(huey.dequeue())
     assert seen == [("later", 0)]
 
