@@ -36,13 +36,21 @@ def register(app: Flask) -> None:
     type=click.IntRange(1, 64),
     help="Jobs run at once (threads).",
 )
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Also start periodic jobs (cleanups). Give one worker only this, "
+    "when several share a Redis queue.",
+)
 @with_appcontext
-def jobs_worker(workers: int) -> None:
+def jobs_worker(workers: int, periodic: bool) -> None:
     """Run queued and periodic jobs until stopped.
 
     SIGTERM or Ctrl-C stops taking new jobs and lets the running ones finish
     (a second one stops at once); queued jobs wait in the queue for the next
-    start. Run exactly one beside the web server (see the README).
+    start. Run one beside the web server (see the README); with a Redis
+    queue several may run, and only one of them should run periodic jobs.
     """
     huey = current_app.extensions["jobs"].huey
     if huey.immediate:
@@ -54,11 +62,12 @@ def jobs_worker(workers: int) -> None:
     huey_log = logging.getLogger("huey")
     huey_log.setLevel(logging.INFO)
     for handler in current_app.logger.handlers:
-        huey_log.addHandler(handler)
+        if handler not in huey_log.handlers:
+            huey_log.addHandler(handler)
     # An idle worker polls the SQLite queue at most 2 s apart (Huey's default
     # is 10 s), so mail leaves soon after it is queued; Redis blocks instead.
     consumer = huey.create_consumer(
-        workers=workers, worker_type="thread", max_delay=2.0
+        workers=workers, worker_type="thread", periodic=periodic, max_delay=2.0
     )
     run_until_stopped(consumer)
 

@@ -105,3 +105,19 @@ def test_worker_refuses_immediate_mode(app_env):
     )
     assert result.returncode != 0
     assert "JOBS_IMMEDIATE is on" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "periodic"), [([], True), (["--no-periodic"], False)]
+)
+def test_worker_options_reach_the_consumer(make_app, monkeypatch, flags, periodic):
+    app = make_app(JOBS_IMMEDIATE="false")
+    started: list[Any] = []
+    monkeypatch.setattr("app.cli.run_until_stopped", started.append)
+    result = app.test_cli_runner().invoke(
+        args=["jobs", "worker", "--workers", "3", *flags]
+    )
+    assert result.exit_code == 0, result.output
+    (consumer,) = started
+    assert consumer.workers == 3
+    assert consumer.periodic is periodic
