@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 
 from app.db_types import utcnow
 from app.extensions import db
@@ -87,10 +88,10 @@ def test_mail_that_never_gets_through_is_recorded_without_its_body(make_app, mak
     assert drain(app.extensions["jobs"].huey) == 3
     (row,) = failures(app)
     assert row.name == "mail.deliver"
-    assert row.error.startswith("ConnectionRefusedError")
+    assert row.error.startswith("DeliveryFailed: ConnectionRefusedError")
     assert row.args == (
-        "reset_password mail to john@example.com: [Wren] Reset your password"
-    )
+        "reset_password mail to …@example.com: [Wren] Reset your password"
+    )  # no token, no body, no address (moderators do not see addresses)
 
 
 def test_a_retry_that_succeeds_records_nothing(make_app):
@@ -131,7 +132,7 @@ def add_failure(app, name: str, age: timedelta = timedelta(0)) -> None:
                 task_id="abc123",
                 name=name,
                 error="OSError: down",
-                args="reset_password mail to john@example.com: [Wren] Reset",
+                args="reset_password mail to …@example.com: [Wren] Reset",
                 failed_at=utcnow() - age,
             )
         )
@@ -195,3 +196,35 @@ def test_a_failing_job_in_immediate_mode_is_recorded_once_spent(app):
 @jobs.task(name="tests.always_fails_now")
 def always_fails_now(label: str) -> None:
     raise ValueError("nope")
+
+
+class Refusing:
+    """An SMTP server that refuses every recipient, quoting the address."""
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        return f"550 5.1.1 <{address}>: no such mailbox"
+
+
+def test_a_refused_address_is_not_shown_to_moderators(make_app, make_user):
+    smtp = Controller(Refusing(), hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    try:
+        app = make_app(
+            JOBS_IMMEDIATE="false",
+            MAIL_BACKEND="smtp",
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=str(smtp.port),
+            MAIL_RETRIES="0",
+        )
+        make_user("john", email="john@example.com")
+        AuthActions(app.test_client()).post_form(
+            "/auth/reset_password_request", {"email": "john@example.com"}
+        )
+        assert drain(app.extensions["jobs"].huey) == 1
+    finally:
+        smtp.stop()
+    (row,) = failures(app)
+    assert "SMTPRecipientsRefused" in row.error
+    assert "no such mailbox" in row.error
+    assert "…@example.com" in row.error
+    assert "john@" not in row.error + row.args

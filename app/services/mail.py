@@ -39,6 +39,10 @@ from app.web.security import external_url
 DEV_ORIGIN = "http://localhost:5000"
 
 
+class DeliveryFailed(OSError):
+    """A mail the backend did not take; the job retries it."""
+
+
 class Outgoing(TypedDict):
     """A rendered message: what the delivery job receives (plain strings)."""
 
@@ -51,8 +55,11 @@ class Outgoing(TypedDict):
 
 
 def describe(to: str = "", subject: str = "", kind: str = "", **_: Any) -> str:
-    # The bodies carry reset and confirmation tokens: never stored.
-    return f"{kind} mail to {to}: {subject}"
+    """A failed delivery as /admin shows it. The bodies carry reset and
+    confirmation tokens, and moderators do not see addresses: only the
+    domain is kept, which is what tells a refusing mail provider apart."""
+    domain = to.rpartition("@")[2]
+    return f"{kind} mail to …@{domain}: {subject}"
 
 
 def message_from(outgoing: Outgoing) -> EmailMultiAlternatives:
@@ -74,13 +81,24 @@ def message_from(outgoing: Outgoing) -> EmailMultiAlternatives:
 )
 def deliver(**outgoing: Any) -> None:
     """Send one rendered message; an error raises so that the job retries."""
+    message = message_from(cast(Outgoing, outgoing))
+    connection = message.get_connection()
     try:
-        message_from(cast(Outgoing, outgoing)).send()
+        connection.send_messages([message])
     except OSError as exc:  # smtplib.SMTPException is an OSError
-        current_app.logger.warning(
-            "Could not send %r mail (%s); the job will retry", outgoing["kind"], exc
+        # SMTP errors may quote the recipient; the error is logged and shown
+        # on /admin, where moderators do not see addresses.
+        error = f"{type(exc).__name__}: {exc}".replace(
+            outgoing["to"], "…@" + outgoing["to"].rpartition("@")[2]
         )
-        raise
+        current_app.logger.warning(
+            "Could not send %r mail (%s); the job will retry", outgoing["kind"], error
+        )
+        raise DeliveryFailed(error) from None
+    finally:
+        # flask-mailman leaves the SMTP connection open when sending raises;
+        # a worker retrying through an outage would collect sockets.
+        connection.close()
 
 
 @jobs.task(name="mail.discard", describe=describe)

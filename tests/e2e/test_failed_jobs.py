@@ -25,7 +25,7 @@ def test_moderator_sees_failed_jobs(
             "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
             "mail.deliver",
             ConnectionRefusedError(111, "Connection refused"),
-            "reset_password mail to someone.with.a.long.address@example.com: "
+            "reset_password mail to …@a-rather-long-mail-domain.example.com: "
             "[Wren] Reset your password",
         )
         job_failures.record(
