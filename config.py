@@ -222,6 +222,15 @@ class Config:
         )
         # Run each job at once, in the process that asks for it (tests).
         self.JOBS_IMMEDIATE = env_bool("JOBS_IMMEDIATE", self.jobs_immediate)
+        # Failed jobs shown on /admin are deleted after this many days.
+        self.JOB_FAILURES_KEEP_DAYS = env_int("JOB_FAILURES_KEEP_DAYS", 30)
+        # Mail is delivered by a job (app/services/mail.py). A failed try is
+        # retried MAIL_RETRIES times, waiting MAIL_RETRY_DELAY seconds, then
+        # twice as long each time, at most an hour: the defaults (10, 30 s)
+        # wait 30 s, 1, 2, 4, 8, 16, 32 min, then 1 h three times, so mail
+        # survives an SMTP outage of about four hours.
+        self.MAIL_RETRIES = env_int("MAIL_RETRIES", 10)
+        self.MAIL_RETRY_DELAY = env_int("MAIL_RETRY_DELAY", 30)
         # Languages (app/i18n.py): the first is the default.
         self.LANGUAGES = ["en", "es"]
         self.BABEL_DEFAULT_LOCALE = "en"

@@ -19,6 +19,11 @@ GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket; unset disables it
 
 At start the master warns when rate limits would be counted per worker
 (production, several workers, in-process storage).
+
+Background jobs (every mail, cleanups) are not run by gunicorn: run
+``flask --app run.py jobs worker`` beside it, as a second process with the
+same environment (the ``Procfile`` next to this file has both lines; the
+README's "Background jobs" says more).
 """
 
 from __future__ import annotations

@@ -151,7 +151,10 @@ def register_blueprints(app: APIFlask) -> None:
 
 
 # Modules that declare background jobs: imported before the jobs are bound.
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = (
+    "app.services.mail",
+    "app.services.job_failures",
+)
 
 
 def register_jobs(app: APIFlask) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 import time
+from types import FrameType
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from huey.consumer import Consumer, ConsumerStopped
 
 from app import seed as seeding
 from app.services import DomainError, moderation, operators, search
@@ -32,17 +36,69 @@ def register(app: Flask) -> None:
     type=click.IntRange(1, 64),
     help="Jobs run at once (threads).",
 )
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Also start periodic jobs (cleanups). Give one worker only this, "
+    "when several share a Redis queue.",
+)
 @with_appcontext
-def jobs_worker(workers: int) -> None:
-    """Run queued and periodic jobs until stopped (Ctrl-C or SIGTERM)."""
+def jobs_worker(workers: int, periodic: bool) -> None:
+    """Run queued and periodic jobs until stopped.
+
+    SIGTERM or Ctrl-C stops taking new jobs and lets the running ones finish
+    (a second one stops at once); queued jobs wait in the queue for the next
+    start. Run one beside the web server (see the README); with a Redis
+    queue several may run, and only one of them should run periodic jobs.
+    """
     huey = current_app.extensions["jobs"].huey
     if huey.immediate:
         raise click.ClickException(
             "JOBS_IMMEDIATE is on: jobs run where they are queued, "
             "so there is nothing for a worker to do."
         )
-    consumer = huey.create_consumer(workers=workers, worker_type="thread")
-    consumer.run()
+    # Huey's own progress (started, each job run, retries) in the app's log.
+    huey_log = logging.getLogger("huey")
+    huey_log.setLevel(logging.INFO)
+    for handler in current_app.logger.handlers:
+        if handler not in huey_log.handlers:
+            huey_log.addHandler(handler)
+    # An idle worker polls the SQLite queue at most 2 s apart (Huey's default
+    # is 10 s), so mail leaves soon after it is queued; Redis blocks instead.
+    consumer = huey.create_consumer(
+        workers=workers, worker_type="thread", periodic=periodic, max_delay=2.0
+    )
+    run_until_stopped(consumer)
+
+
+def _stop_gracefully(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run_until_stopped(consumer: Consumer) -> None:
+    """``consumer.run()``, except that SIGTERM lets running jobs finish.
+
+    Huey stops at once on SIGTERM, and its worker threads die with the
+    process: a mail half-way through its SMTP conversation would be lost.
+    Here SIGTERM (what systemd, Docker and Procfile hosts send) is a
+    graceful stop, like Ctrl-C; SIGHUP too, instead of Huey's re-exec.
+    """
+    consumer.start()
+    signal.signal(signal.SIGTERM, _stop_gracefully)
+    signal.signal(signal.SIGHUP, _stop_gracefully)
+    health_check_ts = time.monotonic()
+    while True:
+        try:
+            health_check_ts = consumer.loop(health_check_ts)
+        except ConsumerStopped:
+            break
+        except KeyboardInterrupt:
+            # Arrived outside the consumer's wait, which handles it itself.
+            consumer.stop(graceful=True)
+            break
+    consumer.huey.notify_interrupted_tasks()
+    current_app.logger.info("Job worker stopped.")
 
 
 @click.command("seed")

@@ -535,5 +535,5 @@ def table_of(model: type[Model]) -> sa.Table:
 # The full-text index over post bodies is built with the posts table.
 search_schema.attach(table_of(Post))
 
-# Reports, the audit log and invites, on the same metadata.
-from app import moderation_models  # noqa: E402, F401
+# Reports, the audit log and invites, and failed jobs, on the same metadata.
+from app import job_models, moderation_models  # noqa: E402, F401

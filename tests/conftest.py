@@ -63,6 +63,8 @@ def app_env(
         "TRUSTED_HOSTS",
         "TRUSTED_PROXIES",
         "PROXY_FIX_COUNT",
+        "JOBS_IMMEDIATE",
+        "JOBS_REDIS_URL",
     ):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
@@ -108,6 +110,10 @@ def make_production_app(make_app):
     def build(**overrides: str):
         # The test client's host; PUBLIC_URL="" leaves it unset.
         overrides.setdefault("PUBLIC_URL", "https://localhost")
+        # Jobs (mail) run at once, as in the testing config: these tests read
+        # what a page did; the queue and the worker have tests of their own
+        # (tests/test_mail_jobs.py, tests/test_jobs_worker.py).
+        overrides.setdefault("JOBS_IMMEDIATE", "true")
         application = make_app("production", **overrides)
         # The test client takes its URL scheme from this setting; a proxy
         # talks plain http to the app, so requests must arrive as http.

@@ -23,6 +23,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -435,3 +436,97 @@ class Browser(requests.Session):
             allow_redirects=False,
             timeout=10,
         )
+
+
+def wait_until(
+    predicate: Callable[[], object], timeout: float = 20.0, what: str = "it"
+) -> None:
+    """Poll ``predicate`` until it is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen within {timeout} s")
+        time.sleep(0.05)
+
+
+class JobWorker:
+    """``flask jobs worker`` with ``env``: pass a LiveServer's ``.env`` to
+    work its queue (the SQLite file in its instance folder, or its Redis).
+
+    ``stop()`` sends SIGTERM to its PID, as systemd would; ``returncode`` and
+    ``log_text()`` tell how it ended.
+    """
+
+    def __init__(self, env: dict[str, str], workers: int = 1) -> None:
+        self.env = env
+        self.workers = workers
+        self._tmp = Path(tempfile.mkdtemp(prefix="wren-worker-"))
+        self._log_path = self._tmp / "worker.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self.returncode: int | None = None
+
+    def start(self, timeout: float = 30.0) -> Self:
+        with self._log_path.open("ab") as log:
+            self._proc = subprocess.Popen(
+                [str(BIN / "flask"), "--app", "run.py", "jobs", "worker",
+                 "--workers", str(self.workers)],
+                cwd=ROOT,
+                env=base_env(self.env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )  # fmt: skip
+        _running.add(self._proc)
+        try:
+            wait_until(
+                lambda: (
+                    "consumer started" in self.log_text()
+                    or self._proc is None
+                    or self._proc.poll() is not None
+                ),
+                timeout,
+                "the worker's start",
+            )
+        except BaseException:
+            self.stop()
+            raise
+        if self._proc.poll() is not None:
+            self.stop()
+            raise RuntimeError(f"worker exited:\n{self.log_text()}")
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None, "worker not started"
+        return self._proc.pid
+
+    def wait(self, timeout: float = 20.0) -> int:
+        """Wait for the worker to exit (after a signal sent by the test)."""
+        assert self._proc is not None, "worker not started"
+        self.returncode = self._proc.wait(timeout=timeout)
+        _running.discard(self._proc)
+        return self.returncode
+
+    def stop(self, grace: float = 20.0) -> None:
+        if self._proc is not None:
+            _stop_process(self._proc, grace=grace)
+            self.returncode = self._proc.returncode
+
+    def log_text(self) -> str:
+        try:
+            return self._log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+        shutil.rmtree(self._tmp, ignore_errors=True)

@@ -12,6 +12,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -25,7 +26,7 @@ from app.admin.forms import ResolveForm, SuspendForm
 from app.forms import EmptyForm
 from app.models import User
 from app.pagination import parse_cursor
-from app.services import DomainError, accounts, moderation
+from app.services import DomainError, accounts, job_failures, moderation
 from app.services.errors import Forbidden, NotFound
 from app.web.permissions import requires_role
 from app.web.security import safe_next
@@ -69,6 +70,18 @@ def dashboard() -> ResponseReturnValue:
         pending_count=moderation.pending_count(),
         entries=moderation.audit_entries(limit=10),
         resolve_form=ResolveForm(),
+        failures=job_failures.recent(limit=5),
+        failure_count=job_failures.count(),
+    )
+
+
+@bp.get("/jobs")
+@requires_role("moderator")
+def jobs() -> ResponseReturnValue:
+    return render_template(
+        "admin/jobs.html",
+        failures=job_failures.recent(limit=100),
+        keep_days=current_app.config["JOB_FAILURES_KEEP_DAYS"],
     )
 
 
