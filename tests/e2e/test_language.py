@@ -1,0 +1,124 @@
+"""Spanish in a real browser: a member switches to Español in the settings
+and the nav, the pages and their dates turn Spanish; an anonymous visitor
+whose browser asks for Spanish gets it. Each page is checked by axe in both
+themes and shot at desktop, tablet and phone sizes (and at 1100 px, where
+the nav is widest with its labels hidden)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.e2e.conftest import LiveServer, PageChecker, log_in, screenshot, shoot
+from tests.e2e.test_accessibility import axe_findings, describe
+
+# What app.js writes for a date in Spanish: "30 de noviembre de 2026".
+SPANISH_DATE = re.compile(r"\d{1,2} de [a-z]+ de \d{4}")
+
+
+def audit(page: Page, label: str, report: list[str]) -> None:
+    for theme in ("light", "dark"):
+        page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
+        report.extend(describe(f"{label} [{theme}]", axe_findings(page)))
+    page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+
+
+def nav_fits(page: Page) -> None:
+    """The nav stays one row on a wide screen: no item wraps under another."""
+    page.set_viewport_size({"width": 1100, "height": 800})
+    height = page.locator("nav.wren-nav").evaluate(
+        "n => n.getBoundingClientRect().height"
+    )
+    assert height < 80, f"the nav wraps at 1100 px ({height} px high)"
+    screenshot(page, "language-nav-1100")
+    page.set_viewport_size({"width": 1280, "height": 860})
+
+
+def test_a_member_switches_to_spanish(
+    live_server: LiveServer,
+    checker: PageChecker,
+    new_checked_context: Callable[..., BrowserContext],
+) -> None:
+    server = live_server
+    server.make_user("ana")
+    server.make_user("bruno")
+    server.create_posts("bruno", ["¡Hola! Primera publicación de Bruno."])
+    report: list[str] = []
+    page = new_checked_context(locale="en-GB").new_page()
+    log_in(page, "ana")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    page.goto("/settings/profile")
+    page.get_by_label("Language").select_option(label="Español")
+    page.locator("main form [type=submit]").first.click()
+    page.wait_for_load_state()
+
+    # Every page now speaks Spanish, whatever the browser asks for.
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    nav = page.locator("nav.wren-nav")
+    expect(nav.get_by_role("link", name="Inicio")).to_be_visible()
+    expect(nav.get_by_role("link", name="Explorar")).to_be_visible()
+    expect(nav.get_by_role("button", name="Cerrar sesión")).to_be_attached()
+    expect(page.locator("main")).to_contain_text("Miembro desde el")
+    member_since = page.locator("main time[data-format=date]").first
+    expect(member_since).to_have_text(SPANISH_DATE)
+    audit(page, "profile (es)", report)
+    shoot(page, "language-profile-es")
+
+    page.goto("/settings/profile")
+    expect(page.get_by_label("Idioma")).to_have_value("es")
+    audit(page, "settings (es)", report)
+    shoot(page, "language-settings-es")
+
+    page.goto("/")
+    page.get_by_label("¿Qué está pasando?").fill("Mi primera publicación en español.")
+    page.locator("main form.post-form [type=submit]").click()
+    card = page.locator("article.post", has_text="Mi primera publicación en español.")
+    expect(card.locator("time")).to_have_text("ahora mismo")
+    expect(page.locator("main .char-counter").first).to_contain_text("caracteres")
+    audit(page, "feed (es)", report)
+    shoot(page, "language-feed-es")
+    nav_fits(page)
+
+    page.goto("/explore")
+    page.locator("article.post", has_text="Bruno").locator(".post-time").click()
+    expect(page.locator("#replies-heading")).to_have_text("Respuestas")
+    expect(page.locator("#reply")).to_contain_text("Responder a @bruno")
+    audit(page, "thread (es)", report)
+    shoot(page, "language-thread-es")
+
+    assert not report, "\n".join(report)
+
+
+def test_an_anonymous_visitor_gets_the_browsers_language(
+    live_server: LiveServer,
+    checker: PageChecker,
+    new_checked_context: Callable[..., BrowserContext],
+) -> None:
+    live_server.make_user("bruno")
+    live_server.create_posts("bruno", ["Una publicación para leer."])
+    report: list[str] = []
+    page = new_checked_context(locale="es-ES").new_page()
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator("h1")).to_have_text(
+        "Publicaciones breves de las personas que sigues."
+    )
+    expect(page.get_by_role("link", name="Registrarse")).to_be_visible()
+    audit(page, "landing (es)", report)
+    shoot(page, "language-landing-es")
+
+    page.goto("/user/bruno")
+    expect(page.locator("main")).to_contain_text("1 publicación")
+    expect(page.get_by_role("link", name="Inicia sesión para seguir")).to_be_visible()
+    audit(page, "profile, anonymous (es)", report)
+    shoot(page, "language-profile-anonymous-es", sizes=("desktop", "phone"))
+
+    english = new_checked_context(locale="en-US").new_page()
+    english.goto("/user/bruno")
+    expect(english.locator("html")).to_have_attribute("lang", "en")
+    expect(english.locator("main")).to_contain_text("1 post")
+
+    assert not report, "\n".join(report)
