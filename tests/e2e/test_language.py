@@ -26,13 +26,20 @@ def audit(page: Page, label: str, report: list[str]) -> None:
 
 
 def nav_fits(page: Page) -> None:
-    """The nav stays one row on a wide screen: no item wraps under another."""
-    page.set_viewport_size({"width": 1100, "height": 800})
-    height = page.locator("nav.wren-nav").evaluate(
-        "n => n.getBoundingClientRect().height"
-    )
-    assert height < 80, f"the nav wraps at 1100 px ({height} px high)"
-    screenshot(page, "language-nav-1100")
+    """The nav stays one row wherever it is expanded: from 992 px (labels of
+    the compact items hidden) to 1400 px and wider (all labels shown). On a
+    phone the open menu is shot too."""
+    nav = page.locator("nav.wren-nav")
+    for width in (992, 1100, 1399, 1400, 1600):
+        page.set_viewport_size({"width": width, "height": 800})
+        height = nav.evaluate("n => n.getBoundingClientRect().height")
+        assert height < 80, f"the nav wraps at {width} px ({height} px high)"
+        screenshot(page, f"language-nav-{width}")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator(".navbar-toggler").click()
+    expect(nav.get_by_role("link", name="Notificaciones")).to_be_visible()
+    screenshot(page, "language-nav-390-open")
+    page.locator(".navbar-toggler").click()
     page.set_viewport_size({"width": 1280, "height": 860})
 
 
