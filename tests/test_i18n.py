@@ -25,6 +25,7 @@ from tests.factories import PostFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "app" / "translations"
+CATALOGUES = sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
 SPANISH_PO = TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 TAG = re.compile(r"</?([a-z]+)\b")
@@ -32,9 +33,17 @@ ES = {"Accept-Language": "es-ES,es;q=0.9,en;q=0.5"}
 EN = {"Accept-Language": "en-GB,en;q=0.9"}
 
 
-def spanish_catalogue():
-    with SPANISH_PO.open("rb") as source:
-        return read_po(source, locale="es")
+def read_catalogue(path: Path):
+    with path.open("rb") as source:
+        return read_po(source, locale=path.parts[-3])
+
+
+def language_of(path: Path) -> str:
+    return path.parts[-3]
+
+
+def test_spanish_is_among_the_catalogues():
+    assert SPANISH_PO in CATALOGUES
 
 
 def texts(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
@@ -46,8 +55,9 @@ def texts(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
 # --- the catalogue -------------------------------------------------------
 
 
-def test_spanish_has_no_untranslated_or_fuzzy_string():
-    catalog = spanish_catalogue()
+@pytest.mark.parametrize("po", CATALOGUES, ids=language_of)
+def test_no_untranslated_or_fuzzy_string(po):
+    catalog = read_catalogue(po)
     assert not catalog.fuzzy, "the catalogue header is marked fuzzy"
     untranslated = [m.id for m in catalog if m.id and not all(texts(m.string))]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
@@ -67,19 +77,21 @@ def extract_command(output: Path) -> list[str]:
     return [*program, *words[2:], "-o", str(output), "."]
 
 
-def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
+def test_every_string_in_the_code_is_in_the_catalogues(tmp_path):
     template = tmp_path / "messages.pot"
     subprocess.run(extract_command(template), cwd=ROOT, check=True, capture_output=True)
     with template.open("rb") as source:
         extracted = {m.id for m in read_po(source) if m.id}
-    in_catalogue = {m.id for m in spanish_catalogue() if m.id}
     assert len(extracted) > 300  # the templates were read
-    missing = sorted(map(str, extracted - in_catalogue))
-    assert missing == [], "run `make translations` and translate the new strings"
+    for po in CATALOGUES:
+        in_catalogue = {m.id for m in read_catalogue(po) if m.id}
+        missing = sorted(map(str, extracted - in_catalogue))
+        assert missing == [], f"{po}: run `make translations`, translate the new"
 
 
-def test_translations_keep_the_placeholders_and_the_markup():
-    for message in spanish_catalogue():
+@pytest.mark.parametrize("po", CATALOGUES, ids=language_of)
+def test_translations_keep_the_placeholders_and_the_markup(po):
+    for message in read_catalogue(po):
         if not message.id:
             continue
         sources = texts(message.id)
