@@ -297,3 +297,51 @@ def test_the_cached_nav_follows_a_change_of_language(client, auth, user, app):
     page = client.get("/explore").get_data(as_text=True)
     assert ">Ajustes<" in page
     assert ">Settings<" not in page
+
+
+# --- a visitor's own choice ----------------------------------------------
+
+
+def test_a_visitor_picks_a_language_in_the_footer(client):
+    page = client.get("/explore", headers=EN).get_data(as_text=True)
+    assert 'href="/language/es" lang="es" hreflang="es">Español</a>' in page
+    assert '<span lang="en" aria-current="true">English</span>' in page
+
+    referrer = "http://localhost/explore?before=5"
+    response = client.get("/language/es", headers={**EN, "Referer": referrer})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/explore?before=5"
+    assert "wren_language=es" in response.headers["Set-Cookie"]
+    assert "no-store" in response.headers["Cache-Control"]
+
+    spanish = client.get("/explore", headers=EN)
+    assert '<html lang="es"' in spanish.get_data(as_text=True)
+    assert {"Accept-Language", "Cookie"} <= set(spanish.vary)
+    back = client.get("/language/en", headers={**EN, "Referer": referrer})
+    assert "wren_language=en" in back.headers["Set-Cookie"]
+    assert '<html lang="en"' in client.get("/explore").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "referrer",
+    ["http://evil.example/explore", "http://localhost//evil.example/", None],
+)
+def test_the_switch_goes_back_only_to_our_own_pages(client, referrer):
+    headers = {"Referer": referrer} if referrer else {}
+    response = client.get("/language/es", headers=headers)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+def test_the_switch_knows_only_our_languages(client):
+    assert client.get("/language/xx").status_code == 404
+    assert "Set-Cookie" not in client.get("/language/xx").headers
+
+
+def test_a_members_own_setting_wins_over_the_cookie(client, auth, make_user):
+    make_user("eva", language="en")
+    client.get("/language/es")
+    auth.login("eva")
+    page = client.get("/explore", headers=ES).get_data(as_text=True)
+    assert '<html lang="en"' in page
+    assert 'href="/language/' not in page  # members choose in their settings

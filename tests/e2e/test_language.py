@@ -127,5 +127,12 @@ def test_an_anonymous_visitor_gets_the_browsers_language(
     english.goto("/user/bruno")
     expect(english.locator("html")).to_have_attribute("lang", "en")
     expect(english.locator("main")).to_contain_text("1 post")
+    # The footer's switch: a cookie, and back to the same page in Spanish.
+    english.locator("footer").get_by_role("link", name="Español").click()
+    expect(english).to_have_url(f"{live_server.url}/user/bruno")
+    expect(english.locator("html")).to_have_attribute("lang", "es")
+    expect(english.locator("footer [aria-current]")).to_have_text("Español")
+    audit(english, "profile after the footer switch (es)", report)
+    shoot(english, "language-footer-switch-es", sizes=("desktop", "phone"))
 
     assert not report, "\n".join(report)
