@@ -345,3 +345,20 @@ def test_a_members_own_setting_wins_over_the_cookie(client, auth, make_user):
     page = client.get("/explore", headers=ES).get_data(as_text=True)
     assert '<html lang="en"' in page
     assert 'href="/language/' not in page  # members choose in their settings
+
+
+# --- user text inside translated sentences ------------------------------
+
+
+@pytest.mark.parametrize("headers", [EN, ES], ids=["en", "es"])
+def test_user_text_in_a_translated_sentence_stays_escaped(client, app, headers):
+    attack = '<script>alert("x")</script>'
+    with app.app_context():
+        post = PostFactory(body=f"{attack} hello")
+        post_id = post.id
+    thread = client.get(f"/post/{post_id}", headers=headers).get_data(as_text=True)
+    assert "<script>alert" not in thread
+    assert "&lt;script&gt;alert" in thread  # the title's "name: “text”"
+    search = client.get("/search", query_string={"q": attack}, headers=headers)
+    assert "<script>alert" not in search.get_data(as_text=True)
+    assert "&lt;script&gt;alert" in search.get_data(as_text=True)
