@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export FLASK_APP := run.py
 
 .PHONY: run test deps install lint format e2e bench screenshots vendor \
-	vendor-passwords clean
+	vendor-passwords translations clean
 # Prerequisites are made in the order written: `make test` installs the system
 # packages (python3-venv among them) before it creates the virtualenv.
 .NOTPARALLEL:
@@ -76,6 +76,19 @@ vendor-passwords: install
 		[open("app/data/" + dst, "wb").write(wheel.read(src)) for src, dst in pairs]' \
 		"$$tmp"/django-$(DJANGO_VERSION)-*.whl $(DJANGO_VERSION) && \
 	echo "app/data: common passwords from Django $(DJANGO_VERSION)"
+
+# Catalogues (README "Languages"): extract every string to translate into
+# messages.pot, merge it into each language's messages.po (new strings come
+# in empty, for a translator to fill), and compile the .mo files. The app
+# also compiles a .po newer than its .mo when it starts.
+BABEL_EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext \
+	-k lazy_ngettext:1,2 --sort-output --no-location --project=Wren \
+	--copyright-holder="Wren contributors"
+translations: install
+	$(BABEL_EXTRACT) -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
+		--ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile -d app/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

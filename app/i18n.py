@@ -1,27 +1,159 @@
 """Languages: Flask-Babel picks each request's language.
 
-The account's own setting wins, then the browser's Accept-Language among the
-languages we have catalogues for (config LANGUAGES), then English.
+The account's own setting wins, then the language an anonymous visitor
+picked in the footer (a cookie), then the browser's Accept-Language among
+the languages we have catalogues for (config LANGUAGES), then English.
+
+Catalogues live in app/translations/<lang>/LC_MESSAGES/messages.po (the
+text a translator edits, in git). The compiled messages.mo beside it is not
+in git: :func:`compile_catalogues` builds it when the app starts and the .po
+is newer, so a fresh clone, `make run`, `make test`, gunicorn and CI all
+serve the current translations without a build step to forget, and two
+branches that both add strings never conflict over a binary file.
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
-from flask_babel import Babel
-from flask_login import current_user
+import hashlib
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Blueprint, Flask, abort, current_app, g, redirect, request
+from flask.typing import ResponseReturnValue
+from flask.wrappers import Response
+from flask_babel import Babel, get_locale
+
+from app.web.login import reader
+from app.web.security import safe_next
 
 babel = Babel()
+bp = Blueprint("i18n", __name__)
+
+COOKIE = "wren_language"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+# Language names as their own speakers write them, for the settings choice.
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 
 def select_locale() -> str:
     languages: list[str] = current_app.config["LANGUAGES"]
-    if current_user and current_user.is_authenticated:
-        chosen = current_user.language
-        if chosen in languages:
-            return str(chosen)
+    # reader(), not current_user: it reads no database while the database
+    # is down, so the outage page can still be drawn (in the header's language).
+    user = reader()
+    if user is not None and user.language in languages:
+        return str(user.language)
+    # The page now depends on the request's cookie and header: responses
+    # must say so, or a shared cache would hand one reader's language to
+    # the next.
+    g.wren_locale_from_request = True
+    picked = request.cookies.get(COOKIE)
+    if picked in languages:
+        return str(picked)
     best = request.accept_languages.best_match(languages) if request else None
     return best or languages[0]
 
 
+def page_language() -> str:
+    """The request's language as a BCP 47 tag, for ``<html lang>``."""
+    return str(get_locale() or current_app.config["LANGUAGES"][0]).replace("_", "-")
+
+
+def language_names() -> list[tuple[str, str]]:
+    """Each language we serve, named in itself: ("es", "Español")."""
+    return [
+        (code, LANGUAGE_NAMES.get(code, code))
+        for code in current_app.config["LANGUAGES"]
+    ]
+
+
+def translations_dir(app: Flask) -> Path:
+    return Path(app.root_path) / "translations"
+
+
+def compile_catalogues(directory: Path) -> None:
+    """Compile each messages.po whose messages.mo is missing or older.
+
+    Written to a temporary file and renamed, so that workers starting at
+    once never read half a file. Fuzzy entries are left out, as pybabel's
+    compile does. A read-only install that ships the .mo files is left
+    alone; one without them is logged and serves English.
+    """
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime_ns > po_path.stat().st_mtime_ns:
+            continue
+        with po_path.open("rb") as source:
+            catalog = read_po(source, locale=po_path.parts[-3])
+        partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}.tmp")
+        try:
+            with partial.open("wb") as target:
+                write_mo(target, catalog)
+            partial.replace(mo_path)
+        except OSError:
+            current_app.logger.warning(
+                "Cannot write %s; run `make translations`", mo_path
+            )
+
+
+def catalogue_digest(app: Flask) -> str:
+    """A digest of the catalogues: part of the render version, so cached
+    fragments and ETags change when a translation does."""
+    digest = hashlib.blake2b(digest_size=8)
+    for po_path in sorted(translations_dir(app).glob("*/LC_MESSAGES/*.po")):
+        digest.update(str(po_path.relative_to(app.root_path)).encode() + b"\0")
+        digest.update(po_path.read_bytes())
+    return digest.hexdigest()
+
+
+def vary_on_language(response: Response) -> Response:
+    """Responses whose language came from the request vary on what chose it."""
+    if g.get("wren_locale_from_request"):
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+    return response
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str) -> ResponseReturnValue:
+    """An anonymous visitor's choice from the footer: kept in a cookie, then
+    back to the page they were on (our own pages only).
+
+    A GET, like any language link: all it changes is the language this
+    browser is shown, so a forged link can do no harm, and the cached
+    footer needs no form token.
+    """
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    back = "/"
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host:
+        query = f"?{referrer.query}" if referrer.query else ""
+        back = safe_next(referrer.path + query) or "/"
+    response = redirect(back, code=303)
+    response.set_cookie(
+        COOKIE,
+        code,
+        max_age=COOKIE_MAX_AGE,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    response.cache_control.no_store = True
+    return response
+
+
 def init_app(app: Flask) -> None:
+    with app.app_context():
+        compile_catalogues(translations_dir(app))
     babel.init_app(app, locale_selector=select_locale)
+    # Every {% trans %} block is trimmed, as babel.cfg extracts them: the
+    # line breaks that keep templates readable are not part of the message.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.add_template_global(page_language, "page_language")
+    app.add_template_global(language_names, "language_names")
+    app.after_request(vary_on_language)
+    app.register_blueprint(bp)

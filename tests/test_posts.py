@@ -129,7 +129,8 @@ def test_post_card_links_author_and_gives_machine_readable_time(app, client, mak
     assert 'title="' in card
     # The card is shared by every reader, so it says the time in UTC;
     # static/js/app.js turns it into "just now" in the reader's browser.
-    assert re.search(r"\d\d \w{3} \d{4}, \d\d:\d\d UTC</time>", card)
+    # English (the default): "Nov 30, 2026, 08:27 UTC".
+    assert re.search(r"\w{3} \d{1,2}, \d{4}, \d\d:\d\d UTC</time>", card)
 
 
 def test_explore_is_public_and_lists_everyone_newest_first(app, client, make_user):

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired
 
 from app import validation
 from app.forms import Rule
+from app.i18n import LANGUAGE_NAMES
 from app.models import ABOUT_MAX
 
 
@@ -22,7 +27,23 @@ class ProfileForm(FlaskForm):
         description=f"Up to {ABOUT_MAX} characters.",
         render_kw={"rows": 4, "maxlength": ABOUT_MAX},
     )
+    language = SelectField(
+        _l("Language"),
+        # The service checks the code (for the API too); a form posted
+        # without the field (None) leaves the setting as it is.
+        validate_choice=False,
+        description=_l("Empty follows the language your browser asks for."),
+    )
     submit = SubmitField("Save profile")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each language named in itself: a reader lost in a language they do
+        # not read can still find their own.
+        self.language.choices = [("", _l("Your browser's language"))] + [
+            (code, LANGUAGE_NAMES.get(code, code))
+            for code in current_app.config["LANGUAGES"]
+        ]
 
 
 class PostForm(FlaskForm):

@@ -47,7 +47,10 @@ def settings_profile() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             accounts.update_profile(
-                current_user, username=form.username.data, about_me=form.about_me.data
+                current_user,
+                username=form.username.data,
+                about_me=form.about_me.data,
+                language=form.language.data,
             )
         except DomainError as exc:
             form[exc.field or "username"].errors.append(str(exc))

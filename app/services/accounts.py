@@ -122,8 +122,12 @@ def register(
 
 
 def update_profile(
-    user: User, username: str | None = None, about_me: str | None = None
+    user: User,
+    username: str | None = None,
+    about_me: str | None = None,
+    language: str | None = None,
 ) -> User:
+    """Change what is given; ``language=""`` goes back to the browser's."""
     if username is not None:
         username = checked(validation.clean_username, "username", username)
         other = find_by_username(username)
@@ -132,6 +136,10 @@ def update_profile(
         user.username = username
     if about_me is not None:
         user.about_me = checked(validation.clean_about_me, "about_me", about_me)
+    if language is not None:
+        if language and language not in current_app.config["LANGUAGES"]:
+            raise DomainError(UNKNOWN_LANGUAGE, "language")
+        user.language = language or None
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
@@ -148,6 +156,7 @@ class Confirmed(Enum):
     EMAIL_CHANGED = "email_changed"
 
 
+UNKNOWN_LANGUAGE = "That language is not available."
 WRONG_PASSWORD = "That password is not correct."  # noqa: S105
 SAME_EMAIL = "That is already your address."
 

@@ -6,9 +6,14 @@ import hashlib
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from babel.dates import format_skeleton, get_datetime_format
 from flask import Flask, current_app, g, request, session
+from flask_babel import format_date, get_locale
 from flask_wtf.csrf import generate_csrf
 
+# The module, not its names: app.i18n imports app.web.login, which loads
+# this package first.
+from app import i18n
 from app.extensions import db
 from app.services import messages, notifications
 from app.web.login import reader
@@ -24,13 +29,26 @@ def iso_utc(value: datetime) -> str:
 
 
 def human_utc(value: datetime) -> str:
-    """Readable fallback text shown until the browser localises the time."""
-    return value.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
+    """A time in the page's language and in UTC (the one zone the server
+    knows), shown until static/js/app.js rewrites it in the reader's zone."""
+    value = value.astimezone(UTC)
+    locale = get_locale()
+    day = format_skeleton("yMMMd", value, locale=locale)
+    time = format_skeleton("Hm", value, tzinfo=UTC, locale=locale)
+    # The language's own way to join a date and a time ("{1}, {0}").
+    joined = str(get_datetime_format("medium", locale=locale))
+    return joined.replace("{1}", day).replace("{0}", f"{time} UTC")
+
+
+def human_date(value: datetime) -> str:
+    """A day in the page's language ("30 de noviembre de 2026")."""
+    return format_date(value.astimezone(UTC), "long")
 
 
 def render_version(app: Flask) -> str:
     """A digest of everything that shapes rendered HTML besides the data:
-    every template, the avatar settings and the signing key.
+    every template, the translation catalogues, the avatar settings and the
+    signing key.
 
     Part of every fragment key and ETag, so a deploy or a new key never
     serves or confirms HTML made by the old one, from any shared cache.
@@ -41,6 +59,7 @@ def render_version(app: Flask) -> str:
         for name in sorted(loader.list_templates()):
             source, _, _ = loader.get_source(app.jinja_env, name)
             digest.update(name.encode() + b"\0" + source.encode() + b"\0")
+    digest.update(i18n.catalogue_digest(app).encode() + b"\0")
     for setting in ("AVATAR_PROVIDER", "SECRET_KEY"):
         digest.update(str(app.config[setting]).encode() + b"\0")
     return digest.hexdigest()
@@ -48,7 +67,11 @@ def render_version(app: Flask) -> str:
 
 def fragment_key(*parts: object) -> str:
     """One cache key for a layout fragment that shows ``parts``."""
-    text = repr((current_app.config["WREN_RENDER_VERSION"], request.script_root, parts))
+    # The language is part of every key: a fragment rendered in one must
+    # never be served in another.
+    locale = str(get_locale())
+    version = current_app.config["WREN_RENDER_VERSION"]
+    text = repr((version, locale, request.script_root, parts))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -127,3 +150,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(unread_messages, "unread_messages")
     app.add_template_filter(iso_utc, "iso_utc")
     app.add_template_filter(human_utc, "human_utc")
+    app.add_template_filter(human_date, "human_date")

@@ -8,15 +8,22 @@
   var fullFormat = { dateStyle: "full", timeStyle: "short" };
   var dateFormat = { year: "numeric", month: "long", day: "numeric" };
   var shortFormat = { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
+  // Times are written in the page's language (<html lang>), which the
+  // server chose, not in whatever language the browser itself runs in.
+  var pageLanguage = document.documentElement.lang || undefined;
   var relative = window.Intl && Intl.RelativeTimeFormat
-    ? new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" })
+    ? new Intl.RelativeTimeFormat(pageLanguage, { numeric: "auto", style: "short" })
     : null;
+  // Strings a person reads come translated from the page (data- attributes).
+  function text(el, name, fallback) {
+    return (el && el.dataset[name]) || fallback;
+  }
 
   function relativeText(when, now) {
     var diff = when.getTime() - now;
     var ago = -diff;
     if (!relative || ago < -MINUTE || ago >= 7 * DAY) { return null; }
-    if (ago < MINUTE) { return "just now"; }
+    if (ago < MINUTE) { return text(document.body, "justNow", "just now"); }
     if (ago < HOUR) { return relative.format(-Math.floor(ago / MINUTE), "minute"); }
     if (ago < DAY) { return relative.format(-Math.floor(ago / HOUR), "hour"); }
     return relative.format(-Math.floor(ago / DAY), "day");
@@ -32,13 +39,13 @@
       var format = el.dataset.format;
       var text = null;
       if (format === "date") {
-        text = when.toLocaleDateString(undefined, dateFormat);
+        text = when.toLocaleDateString(pageLanguage, dateFormat);
       } else {
         if (format === "relative") { text = relativeText(when, now); }
-        text = text || when.toLocaleString(undefined, shortFormat);
+        text = text || when.toLocaleString(pageLanguage, shortFormat);
       }
       el.textContent = text;
-      el.title = when.toLocaleString(undefined, fullFormat);
+      el.title = when.toLocaleString(pageLanguage, fullFormat);
     });
   }
 
@@ -49,10 +56,15 @@
     var label = button.querySelector(".theme-label");
     function current() { return root.getAttribute("data-bs-theme") === "dark" ? "dark" : "light"; }
     function describe() {
-      var next = current() === "dark" ? "light" : "dark";
-      button.setAttribute("aria-label", "Switch to " + next + " theme");
-      button.title = "Switch to " + next + " theme";
-      if (label) { label.textContent = next === "dark" ? "Dark theme" : "Light theme"; }
+      var toDark = current() !== "dark";
+      var action = toDark
+        ? text(button, "toDark", "Switch to dark theme")
+        : text(button, "toLight", "Switch to light theme");
+      button.setAttribute("aria-label", action);
+      button.title = action;
+      if (label) {
+        label.textContent = toDark ? text(button, "darkName", "Dark theme") : text(button, "lightName", "Light theme");
+      }
     }
     button.addEventListener("click", function () {
       var next = current() === "dark" ? "light" : "dark";
@@ -107,16 +119,18 @@
       function update(announce) {
         var used = Array.from(area.value.trim()).length;
         var left = max - used;
-        var text = left >= 0
-          ? left + (left === 1 ? " character" : " characters") + " left"
-          : -left + (left === -1 ? " character" : " characters") + " too many";
-        visible.textContent = text;
+        // Both languages so far have two plural forms, "one" and "other".
+        var count = Math.abs(left);
+        var key = (left >= 0 ? "left" : "over") + (count === 1 ? "One" : "Other");
+        var fallback = left >= 0 ? "{n} characters left" : "{n} characters too many";
+        var message = text(area, key, fallback).replace("{n}", count.toLocaleString(pageLanguage));
+        visible.textContent = message;
         visible.classList.toggle("text-danger", left < 0);
         visible.classList.toggle("text-warning-emphasis", left >= 0 && left <= 20);
         visible.classList.toggle("text-body-secondary", left > 20);
         clearTimeout(timer);
         if (announce) {
-          timer = setTimeout(function () { spoken.textContent = text; }, 700);
+          timer = setTimeout(function () { spoken.textContent = message; }, 700);
         }
       }
       area.addEventListener("input", function () { update(true); });
@@ -181,9 +195,13 @@
         var count = row && row.querySelector(".like-count");
         if (count) {
           var number = count.querySelector(".like-number");
-          var n = Math.max(0, parseInt(number.textContent, 10) + (liked ? 1 : -1));
-          number.textContent = String(n);
-          count.querySelector(".like-noun").textContent = n === 1 ? "like" : "likes";
+          // The shown number is localised ("1.234"); the plain one is kept beside it.
+          var n = Math.max(0, parseInt(count.dataset.count || number.textContent, 10) + (liked ? 1 : -1));
+          count.dataset.count = String(n);
+          number.textContent = n.toLocaleString(pageLanguage);
+          count.querySelector(".like-noun").textContent = n === 1
+            ? text(count, "one", "like")
+            : text(count, "other", "likes");
           count.hidden = n === 0;
         }
         delete button.dataset.busy;
