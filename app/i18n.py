@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 from flask_babel import Babel
-from flask_login import current_user
+
+from app.web.login import database_down, reader
 
 babel = Babel()
 
@@ -24,14 +25,16 @@ def is_api_path(path: str) -> bool:
 
 def select_locale() -> str:
     languages: list[str] = current_app.config["LANGUAGES"]
-    if request and is_api_path(request.path):
+    if not request:  # a job or a command: force_locale() picks, else English
+        return languages[0]
+    if is_api_path(request.path):
         return API_LOCALE
-    if current_user and current_user.is_authenticated:
-        chosen = current_user.language
-        if chosen in languages:
-            return str(chosen)
-    best = request.accept_languages.best_match(languages) if request else None
-    return best or languages[0]
+    # reader(), not current_user: it is the User itself, loaded once, and
+    # None while the database is down (an error page must not query it).
+    user = None if database_down() else reader()
+    if user is not None and user.language in languages:
+        return str(user.language)
+    return request.accept_languages.best_match(languages) or languages[0]
 
 
 def init_app(app: Flask) -> None:

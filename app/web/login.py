@@ -105,6 +105,11 @@ def mark_database_down() -> None:
     g.wren_database_down = True
 
 
+def database_down() -> bool:
+    """Whether this request found the database unreachable."""
+    return bool(g.get("wren_database_down"))
+
+
 def template_user() -> dict[str, Any]:
     """``current_user`` for templates, as the object rather than the proxy.
 
