@@ -10,6 +10,9 @@ in git: :func:`compile_catalogues` builds it when the app starts and the .po
 is newer, so a fresh clone, `make run`, `make test`, gunicorn and CI all
 serve the current translations without a build step to forget, and two
 branches that both add strings never conflict over a binary file.
+
+The JSON API is the exception: it always answers in English, a stable
+contract for programs, whatever the account or the browser prefers.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from flask_babel import Babel, get_locale
 
-from app.web.login import reader
+from app.web.login import database_down, reader
 from app.web.security import safe_next
 
 babel = Babel()
@@ -39,11 +42,22 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 
+API_LOCALE = "en"
+
+
+def is_api_path(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
 def select_locale() -> str:
     languages: list[str] = current_app.config["LANGUAGES"]
-    # reader(), not current_user: it reads no database while the database
-    # is down, so the outage page can still be drawn (in the header's language).
-    user = reader()
+    if not request:  # a job or a command: force_locale() picks, else English
+        return languages[0]
+    if is_api_path(request.path):
+        return API_LOCALE
+    # reader(), not current_user: it is the User itself, loaded once, and
+    # None while the database is down (an error page must not query it).
+    user = None if database_down() else reader()
     if user is not None and user.language in languages:
         return str(user.language)
     # The page now depends on the request's cookie and header: responses
@@ -53,8 +67,7 @@ def select_locale() -> str:
     picked = request.cookies.get(COOKIE)
     if picked in languages:
         return str(picked)
-    best = request.accept_languages.best_match(languages) if request else None
-    return best or languages[0]
+    return request.accept_languages.best_match(languages) or languages[0]
 
 
 def page_language() -> str:

@@ -1,7 +1,8 @@
 """Input rules shared by the WTForms forms and the API schemas.
 
 Each checker returns the cleaned value or raises ``ValueError`` with a message
-fit to show next to the field.
+fit to show next to the field: a lazy string, translated when it is shown
+(in English on the API, see app.services.errors.DomainError).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from functools import cache
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from app.models import ABOUT_MAX, EMAIL_MAX, MESSAGE_MAX, POST_MAX, USERNAME_MAX
 
@@ -31,10 +34,14 @@ def clean_username(value: str) -> str:
     value = (value or "").strip()
     if not USERNAME_MIN <= len(value) <= USERNAME_MAX:
         raise ValueError(
-            f"Usernames are {USERNAME_MIN} to {USERNAME_MAX} characters long."
+            _l(
+                "Usernames are %(min)d to %(max)d characters long.",
+                min=USERNAME_MIN,
+                max=USERNAME_MAX,
+            )
         )
     if not USERNAME_RE.match(value):
-        raise ValueError("Use only letters, digits and underscores.")
+        raise ValueError(_l("Use only letters, digits and underscores."))
     return value
 
 
@@ -42,25 +49,56 @@ def clean_email(value: str) -> str:
     """Validate syntax only (no DNS) and normalise; stored lower-cased."""
     value = (value or "").strip()
     if len(value) > EMAIL_MAX:
-        raise ValueError("That email address is too long.")
+        raise ValueError(_l("That email address is too long."))
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValueError(f"That is not a valid email address: {exc}") from None
+        # The library's reason (in English) is kept: it says what to fix.
+        raise ValueError(
+            _l("That is not a valid email address: %(reason)s", reason=str(exc))
+        ) from None
     return result.normalized.lower()
+
+
+# One whole sentence per field, so each language can phrase it (and give the
+# noun its gender) as it needs.
+EMPTY = {
+    "post": _l("Write something in the post."),
+    "message": _l("Write something in the message."),
+}
+
+
+def too_long(field: str, max_length: int, length: int) -> LazyString:
+    if field == "post":
+        message = _l(
+            "The post can be at most %(max)d characters (%(count)d now).",
+            max=max_length,
+            count=length,
+        )
+    elif field == "message":
+        message = _l(
+            "The message can be at most %(max)d characters (%(count)d now).",
+            max=max_length,
+            count=length,
+        )
+    else:
+        message = _l(
+            "The about me can be at most %(max)d characters (%(count)d now).",
+            max=max_length,
+            count=length,
+        )
+    return message
 
 
 def clean_text(value: str, max_length: int, field: str, required: bool) -> str:
     value = (value or "").strip()
     if has_forbidden_control(value, allow_newlines=True):
-        raise ValueError("Remove the control characters from the text.")
+        raise ValueError(_l("Remove the control characters from the text."))
     value = value.replace("\r\n", "\n")
     if required and not value:
-        raise ValueError(f"Write something in the {field}.")
+        raise ValueError(EMPTY[field])
     if len(value) > max_length:
-        raise ValueError(
-            f"The {field} can be at most {max_length} characters ({len(value)} now)."
-        )
+        raise ValueError(too_long(field, max_length, len(value)))
     return value
 
 
@@ -88,11 +126,17 @@ def check_password_strength(
     """NIST-style rules: length and a blocklist, no composition rules."""
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         raise ValueError(
-            f"Passwords are {PASSWORD_MIN} to {PASSWORD_MAX} characters long."
+            _l(
+                "Passwords are %(min)d to %(max)d characters long.",
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+            )
         )
     lowered = password.lower()
     if lowered in common_passwords():
-        raise ValueError("That password is too common. Choose another.")
+        raise ValueError(_l("That password is too common. Choose another."))
     for other in (username, email):
         if other and lowered == other.strip().lower():
-            raise ValueError("Your password must differ from your username and email.")
+            raise ValueError(
+                _l("Your password must differ from your username and email.")
+            )

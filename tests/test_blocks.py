@@ -216,7 +216,7 @@ def test_two_blocks_at_once_on_two_connections_leave_one_row(nodes):
 # --- what the blocked account can no longer do --------------------------------
 
 
-REFUSED = blocking.REFUSED
+REFUSED = str(blocking.REFUSED)
 
 
 def test_the_blocked_cannot_follow_the_blocker_page_or_api(app, people):

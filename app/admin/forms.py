@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -11,53 +12,64 @@ from app.moderation_models import COMMENT_MAX, NOTE_MAX
 from app.services.invites import MAX_DAYS, MAX_USES_LIMIT
 
 REASON_CHOICES = [
-    SelectChoice("spam", "Spam"),
-    SelectChoice("abuse", "Abuse or harassment"),
-    SelectChoice("illegal", "Illegal content"),
-    SelectChoice("other", "Something else"),
+    SelectChoice("spam", _l("Spam")),
+    SelectChoice("abuse", _l("Abuse or harassment")),
+    SelectChoice("illegal", _l("Illegal content")),
+    SelectChoice("other", _l("Something else")),
 ]
 ACTION_CHOICES = [
-    SelectChoice("dismiss", "Dismiss: nothing wrong"),
-    SelectChoice("delete_post", "Delete the post"),
-    SelectChoice("suspend_user", "Suspend the account"),
+    SelectChoice("dismiss", _l("Dismiss: nothing wrong")),
+    SelectChoice("delete_post", _l("Delete the post")),
+    SelectChoice("suspend_user", _l("Suspend the account")),
 ]
 
 
 class ReportForm(FlaskForm):
-    reason = SelectField("Reason", choices=REASON_CHOICES, validators=[DataRequired()])
+    reason = SelectField(
+        _l("Reason"), choices=REASON_CHOICES, validators=[DataRequired()]
+    )
     comment = TextAreaField(
-        "Anything the moderators should know (optional)",
+        _l("Anything the moderators should know (optional)"),
         validators=[Length(max=COMMENT_MAX)],
-        description=f"Up to {COMMENT_MAX} characters. Only moderators see it.",
+        description=_l(
+            "Up to %(max)d characters. Only moderators see it.", max=COMMENT_MAX
+        ),
         render_kw={"rows": 4, "maxlength": COMMENT_MAX},
     )
-    submit = SubmitField("Send report")
+    submit = SubmitField(_l("Send report"))
 
 
 class ResolveForm(FlaskForm):
-    action = SelectField("Action", choices=ACTION_CHOICES, validators=[DataRequired()])
-    note = StringField("Note", validators=[Length(max=NOTE_MAX)])
-    submit = SubmitField("Resolve")
+    action = SelectField(
+        _l("Action"), choices=ACTION_CHOICES, validators=[DataRequired()]
+    )
+    note = StringField(_l("Note"), validators=[Length(max=NOTE_MAX)])
+    submit = SubmitField(_l("Resolve"))
 
 
 class SuspendForm(FlaskForm):
     reason = StringField(
-        "Reason", validators=[Length(max=NOTE_MAX)], render_kw={"maxlength": NOTE_MAX}
+        _l("Reason"),
+        validators=[Length(max=NOTE_MAX)],
+        render_kw={"maxlength": NOTE_MAX},
     )
-    submit = SubmitField("Suspend")
+    submit = SubmitField(_l("Suspend"))
 
 
 class InviteForm(FlaskForm):
     max_uses = IntegerField(
-        "Uses",
+        _l("Uses"),
         default=1,
         validators=[DataRequired(), NumberRange(1, MAX_USES_LIMIT)],
-        description=f"How many accounts may register with it (1 to {MAX_USES_LIMIT}).",
+        description=_l(
+            "How many accounts may register with it (1 to %(max)d).",
+            max=MAX_USES_LIMIT,
+        ),
     )
     days = IntegerField(
-        "Valid for (days)",
+        _l("Valid for (days)"),
         default=7,
         validators=[Optional(), NumberRange(1, MAX_DAYS)],
-        description=f"1 to {MAX_DAYS}; leave empty for no expiry.",
+        description=_l("1 to %(max)d; leave empty for no expiry.", max=MAX_DAYS),
     )
-    submit = SubmitField("Create invite link")
+    submit = SubmitField(_l("Create invite link"))

@@ -20,6 +20,9 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from app.admin.forms import ResolveForm, SuspendForm
@@ -44,7 +47,7 @@ def no_store(response: Response) -> Response:
 def _target(username: str) -> User:
     user = accounts.find_by_username(username)
     if user is None:
-        abort(404, f"There is no user called {username}.")
+        abort(404, _("There is no user called %(name)s.", name=username))
     return user
 
 
@@ -108,9 +111,9 @@ def resolve(report_id: int) -> ResponseReturnValue:
         except DomainError as exc:
             _failed(exc)
         else:
-            flash(f"Report {report_id} resolved.", "success")
+            flash(_("Report %(id)d resolved.", id=report_id), "success")
     else:
-        flash("Choose an action for the report.", "danger")
+        flash(_("Choose an action for the report."), "danger")
     return redirect(url_for("admin.reports"))
 
 
@@ -131,16 +134,25 @@ def users() -> ResponseReturnValue:
     )
 
 
-def _act_on(target: User, action: Callable[[], bool], done: str, already: str) -> None:
+def _act_on(
+    target: User,
+    action: Callable[[], bool],
+    done: str | LazyString,
+    already: str | LazyString,
+) -> None:
     """Run a moderation ``action`` on ``target`` and say what came of it:
-    ``done`` if it changed something, ``already`` if it was so already."""
+    ``done`` if it changed something, ``already`` if it was so already
+    (messages with a ``%(name)s`` for the account's name)."""
     try:
         changed = action()
     except DomainError as exc:
         _failed(exc)
     else:
         message = done if changed else already
-        flash(message.format(target.username), "success" if changed else "info")
+        flash(
+            str(message) % {"name": target.username},
+            "success" if changed else "info",
+        )
 
 
 @bp.post("/users/<username>/suspend")
@@ -152,8 +164,8 @@ def suspend(username: str) -> ResponseReturnValue:
         _act_on(
             target,
             lambda: moderation.suspend(current_user, target, form.reason.data or ""),
-            "{} is suspended.",
-            "{} was already suspended.",
+            _l("%(name)s is suspended."),
+            _l("%(name)s was already suspended."),
         )
     return _back(url_for("admin.users", q=target.username))
 
@@ -166,8 +178,8 @@ def unsuspend(username: str) -> ResponseReturnValue:
         _act_on(
             target,
             lambda: moderation.unsuspend(current_user, target),
-            "{} is no longer suspended.",
-            "{} was not suspended.",
+            _l("%(name)s is no longer suspended."),
+            _l("%(name)s was not suspended."),
         )
     return _back(url_for("admin.users", q=target.username))
 
@@ -180,8 +192,8 @@ def approve(username: str) -> ResponseReturnValue:
         _act_on(
             target,
             lambda: moderation.approve(current_user, target),
-            "{} is approved and can log in.",
-            "{} was already approved.",
+            _l("%(name)s is approved and can log in."),
+            _l("%(name)s was already approved."),
         )
     return _back(url_for("admin.users", pending=1))
 
@@ -192,7 +204,7 @@ def audit() -> ResponseReturnValue:
     try:
         before = parse_cursor(request.args.get("before"))
     except ValueError:
-        abort(404, "That page does not exist.")
+        abort(404, _l("That page does not exist."))
     entries = moderation.audit_entries(before, moderation.AUDIT_PAGE + 1)
     more = len(entries) > moderation.AUDIT_PAGE
     entries = entries[: moderation.AUDIT_PAGE]

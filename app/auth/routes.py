@@ -12,6 +12,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.auth.forms import (
@@ -44,26 +46,27 @@ from app.web.security import safe_next
 
 bp = Blueprint("auth", __name__)
 
-LOGIN_FAILED = "Invalid username or password."
-CHECK_INBOX = (
+LOGIN_FAILED = _l("Invalid username or password.")
+CHECK_INBOX = _l(
     "Thanks for registering! We sent you an email: follow its link to confirm "
     "your address, then log in."
 )
-RESET_SENT = (
+RESET_SENT = _l(
     "If an account uses that address, we have sent it a link to reset the "
     "password. The link works for one hour."
 )
-SUSPENDED = (
+SUSPENDED = _l(
     "This account is suspended by the moderators and cannot log in. "
     "Write to the site's operators if you think this is a mistake."
 )
-AWAIT_APPROVAL = (
+AWAIT_APPROVAL = _l(
     "New accounts here are approved by a moderator: you can log in once yours is."
 )
+ALREADY_CONFIRMED = _l("Your email address is already confirmed.")
 CONFIRM_MESSAGES = {
-    Confirmed.CONFIRMED: ("Thank you: your email address is confirmed.", "success"),
-    Confirmed.ALREADY: ("Your email address is already confirmed.", "info"),
-    Confirmed.EMAIL_CHANGED: ("Your email address has been changed.", "success"),
+    Confirmed.CONFIRMED: (_l("Thank you: your email address is confirmed."), "success"),
+    Confirmed.ALREADY: (ALREADY_CONFIRMED, "info"),
+    Confirmed.EMAIL_CHANGED: (_l("Your email address has been changed."), "success"),
 }
 
 
@@ -86,9 +89,9 @@ def register() -> ResponseReturnValue:
         except DomainError as exc:
             form[exc.field or "username"].errors.append(str(exc))
         else:
-            flash(CHECK_INBOX, "info")
+            flash(str(CHECK_INBOX), "info")
             if current_app.config["REGISTRATION_MODE"] == "approval":
-                flash(AWAIT_APPROVAL, "info")
+                flash(str(AWAIT_APPROVAL), "info")
             return redirect(url_for("auth.login"))
     return render_template(
         "auth/register.html", form=form, invite_ok=_invite_ok(form.invite.data)
@@ -148,7 +151,7 @@ def two_factor() -> ResponseReturnValue:
     user = pending_login.user()
     if user is None:
         pending_login.clear()
-        flash("Please log in with your password first.", "info")
+        flash(_("Please log in with your password first."), "info")
         return redirect(url_for("auth.login"))
     form = TwoFactorLoginForm()
     recovery = request.args.get("with") == "recovery"
@@ -168,7 +171,7 @@ def logout() -> ResponseReturnValue:
     # CSRFProtect has already checked the token: a cross-site form cannot log
     # anyone out.
     end_browser_session()
-    flash("You have been logged out.", "info")
+    flash(_("You have been logged out."), "info")
     return redirect(url_for("main.index"))
 
 
@@ -178,7 +181,8 @@ def confirm(token: str) -> ResponseReturnValue:
         _user, outcome = accounts.confirm_email(token)
     except InvalidToken as exc:
         return link_invalid(exc.message, "confirm")
-    flash(*CONFIRM_MESSAGES[outcome])
+    message, category = CONFIRM_MESSAGES[outcome]
+    flash(str(message), category)
     return redirect(url_for("main.index"))
 
 
@@ -189,9 +193,15 @@ def confirm(token: str) -> ResponseReturnValue:
 def resend_confirmation() -> ResponseReturnValue:
     form = EmptyForm()
     if form.validate_on_submit() and accounts.resend_confirmation(current_user):
-        flash(f"We sent a new confirmation link to {current_user.email}.", "info")
+        flash(
+            _(
+                "We sent a new confirmation link to %(email)s.",
+                email=current_user.email,
+            ),
+            "info",
+        )
     elif current_user.email_confirmed:
-        flash("Your email address is already confirmed.", "info")
+        flash(str(ALREADY_CONFIRMED), "info")
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
 
 
@@ -202,7 +212,7 @@ def reset_password_request() -> ResponseReturnValue:
     form = ResetPasswordRequestForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
-        flash(RESET_SENT, "info")
+        flash(str(RESET_SENT), "info")
         return redirect(url_for("auth.reset_password_request"))
     return render_template("auth/reset_password_request.html", form=form)
 
@@ -220,7 +230,9 @@ def reset_password(token: str) -> ResponseReturnValue:
         else:
             # Every session of the account has ended, this browser's too.
             end_browser_session()
-            flash("Your password has been reset. Log in with the new one.", "success")
+            flash(
+                _("Your password has been reset. Log in with the new one."), "success"
+            )
             return redirect(url_for("auth.login"))
     else:
         try:

@@ -1,4 +1,8 @@
-"""One place decides whether an error is an HTML page or a JSON body."""
+"""One place decides whether an error is an HTML page or a JSON body.
+
+Pages speak the reader's language; JSON bodies are for programs and stay in
+English (app.i18n.API_LOCALE), whatever the browser asks for.
+"""
 
 from __future__ import annotations
 
@@ -10,27 +14,50 @@ from apiflask.exceptions import HTTPError
 from apiflask.types import ResponseReturnValueType
 from flask import current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
+from app.i18n import API_LOCALE
 from app.web.login import mark_database_down
 from app.web.request_id import current_request_id
 
 TITLES = {
-    400: ("Bad request", "The request could not be understood. Please try again."),
-    401: ("Please log in", "You need to log in to see this page."),
-    403: ("Forbidden", "You are not allowed to do that."),
-    404: ("Page not found", "There is nothing at this address."),
-    405: ("Method not allowed", "This address does not accept that kind of request."),
-    413: ("Too large", "What you sent is larger than we accept."),
-    415: ("Unsupported media type", "The request body is not in a format we accept."),
-    429: ("Slow down", "Too many requests. Please wait a little and try again."),
-    500: ("Something went wrong", "An unexpected error happened on our side."),
-    503: ("Temporarily unavailable", "Wren cannot reach its database right now."),
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please try again."),
+    ),
+    401: (_l("Please log in"), _l("You need to log in to see this page.")),
+    403: (_l("Forbidden"), _l("You are not allowed to do that.")),
+    404: (_l("Page not found"), _l("There is nothing at this address.")),
+    405: (
+        _l("Method not allowed"),
+        _l("This address does not accept that kind of request."),
+    ),
+    413: (_l("Too large"), _l("What you sent is larger than we accept.")),
+    415: (
+        _l("Unsupported media type"),
+        _l("The request body is not in a format we accept."),
+    ),
+    429: (
+        _l("Slow down"),
+        _l("Too many requests. Please wait a little and try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An unexpected error happened on our side."),
+    ),
+    503: (
+        _l("Temporarily unavailable"),
+        _l("Wren cannot reach its database right now."),
+    ),
 }
+OTHER = (_l("Error"), _l("Something went wrong."))
 
-STALE_FORM = (
+STALE_FORM = _l(
     "This form has expired, for example because you logged out in another tab. "
     "Go back, reload the page and try again."
 )
@@ -47,21 +74,29 @@ def wants_json() -> bool:
 
 def error_response(
     status: int,
-    message: str | None = None,
+    message: str | LazyString | None = None,
     headers: dict[str, str] | None = None,
     detail: Any = None,
 ) -> ResponseReturnValue:
-    title, default_message = TITLES.get(status, ("Error", "Something went wrong."))
+    """``message`` may be lazy (``lazy_gettext``): it is read in English for
+    a JSON body and in the reader's language for a page."""
+    title, default_message = TITLES.get(status, OTHER)
     message = message or default_message
     if wants_json():
-        body: dict[str, Any] = {"message": message}
+        with force_locale(API_LOCALE):
+            body: dict[str, Any] = {"message": str(message)}
         if detail:
             body["detail"] = detail
         response = jsonify(body)
     else:
+        # Plain strings: Jinja would take a lazy string (it has __html__) for
+        # markup and skip escaping the user input some messages hold.
         response = current_app.make_response(
             render_template(
-                "errors/error.html", status=status, title=title, message=message
+                "errors/error.html",
+                status=status,
+                title=str(title),
+                message=str(message),
             )
         )
     response.status_code = status
@@ -115,7 +150,13 @@ def handle_internal_error(error: InternalServerError) -> ResponseReturnValue:
         current_request_id(),
         exc_info=error.original_exception or error,
     )
-    return error_response(500, f"{TITLES[500][1]} Reference: {current_request_id()}.")
+    return error_response(
+        500,
+        _l(
+            "An unexpected error happened on our side. Reference: %(id)s.",
+            id=current_request_id(),
+        ),
+    )
 
 
 def handle_database_unavailable(error: sa.exc.DBAPIError) -> ResponseReturnValue:

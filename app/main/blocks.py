@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import flash, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors.handlers import wants_json
@@ -16,13 +17,20 @@ from app.services import DomainError, blocks
 from app.web.headers import no_content
 
 USER = "/user/<username>"
-DONE = {
-    "block": "You blocked {name}. You no longer see their posts, and neither "
-    "of you can follow, reply to, like, mention or message the other.",
-    "unblock": "You unblocked {name}.",
-    "mute": "You muted {name}. Their posts and notifications are hidden from "
-    "you; they are not told.",
-    "unmute": "You unmuted {name}.",
+# Each takes the other account's name and says what was done, translated.
+DONE: dict[str, Callable[[str], str]] = {
+    "block": lambda name: _(
+        "You blocked %(name)s. You no longer see their posts, and neither "
+        "of you can follow, reply to, like, mention or message the other.",
+        name=name,
+    ),
+    "unblock": lambda name: _("You unblocked %(name)s.", name=name),
+    "mute": lambda name: _(
+        "You muted %(name)s. Their posts and notifications are hidden from "
+        "you; they are not told.",
+        name=name,
+    ),
+    "unmute": lambda name: _("You unmuted %(name)s.", name=name),
 }
 
 
@@ -39,7 +47,7 @@ def _act(
     else:
         if wants_json():
             return no_content()
-        flash(DONE[done].format(name=other.username), "success")
+        flash(DONE[done](other.username), "success")
     return back_to(url_for("main.user_profile", username=other.username))
 
 

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.errors.handlers import wants_json
@@ -39,7 +41,7 @@ def post_or_404(post_id: int) -> Post:
 def own_post_or_403(post_id: int) -> Post:
     post = post_or_404(post_id)
     if post.user_id != current_user.id:
-        abort(403, "You can only change your own posts.")
+        abort(403, _l("You can only change your own posts."))
     return post
 
 
@@ -47,7 +49,7 @@ def after_arg() -> int | None:
     try:
         return parse_cursor(request.args.get("after"))
     except ValueError:
-        not_found("That page does not exist.")
+        not_found(_l("That page does not exist."))
 
 
 def done(default: str) -> ResponseReturnValue:
@@ -99,7 +101,7 @@ def reply(post_id: int) -> ResponseReturnValue:
         except DomainError as exc:
             form.body.errors.append(str(exc))
         else:
-            flash("Your reply is live.", "success")
+            flash(_("Your reply is live."), "success")
             return redirect(url_for("main.thread", post_id=new.id))
     return thread_page(post_id, form.body.data or "", list(form.body.errors))
 
@@ -152,7 +154,7 @@ def edit_post(post_id: int) -> ResponseReturnValue:
         except DomainError as exc:
             form.body.errors.append(str(exc))
         else:
-            flash("Your post has been updated.", "success")
+            flash(_("Your post has been updated."), "success")
             return redirect(url_for("main.thread", post_id=post.id))
     draft = form.body.data if request.method == "POST" else post.body
     return render_template(
@@ -192,7 +194,7 @@ def delete_post(post_id: int) -> ResponseReturnValue:
         posts.delete(post, current_user)
     except Forbidden as exc:
         abort(403, str(exc))
-    flash("Your post has been deleted.", "success")
+    flash(_("Your post has been deleted."), "success")
     profile = url_for("main.user_profile", username=current_user.username)
     # The post's own pages (thread, history, likes...) are gone now.
     own = url_for("main.thread", post_id=post_id)
@@ -209,7 +211,7 @@ def delete_post(post_id: int) -> ResponseReturnValue:
 def tag(tag: str) -> ResponseReturnValue:
     key = post_text.tag_key(tag)
     if key is None:
-        not_found("That is not a tag.")
+        not_found(_l("That is not a tag."))
     if key != tag:
         query = request.query_string.decode()
         target = url_for("main.tag", tag=key) + (f"?{query}" if query else "")
@@ -236,5 +238,5 @@ def notifications_page() -> ResponseReturnValue:
 def read_notifications() -> ResponseReturnValue:
     notifications.mark_all_read(current_user)
     if not wants_json():
-        flash("All notifications are marked as read.", "success")
+        flash(_("All notifications are marked as read."), "success")
     return done(url_for("main.notifications_page"))

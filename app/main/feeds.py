@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
+from flask_babel import lazy_gettext as _l
 
 from app.main.conversation import not_found
 from app.main.routes import bp, user_or_404
@@ -24,7 +25,7 @@ def user_feed(username: str) -> ResponseReturnValue:
 def tag_feed(tag: str) -> ResponseReturnValue:
     key = post_text.tag_key(tag)
     if key is None:
-        not_found("That is not a tag.")
+        not_found(_l("That is not a tag."))
     if key != tag:
         return redirect(url_for("main.tag_feed", tag=key), 301)
     page = timelines.tag_page(key, None, atom.FEED_SIZE)

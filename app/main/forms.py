@@ -16,15 +16,15 @@ from app.models import ABOUT_MAX
 
 class ProfileForm(FlaskForm):
     username = StringField(
-        "Username",
+        _l("Username"),
         validators=[DataRequired(), Rule(validation.clean_username)],
-        description="3 to 32 letters, digits or underscores. Shown publicly.",
+        description=_l("3 to 32 letters, digits or underscores. Shown publicly."),
         render_kw={"autocomplete": "username", "autocapitalize": "none"},
     )
     about_me = TextAreaField(
-        "About me",
+        _l("About me"),
         validators=[Rule(validation.clean_about_me)],
-        description=f"Up to {ABOUT_MAX} characters.",
+        description=_l("Up to %(max)d characters.", max=ABOUT_MAX),
         render_kw={"rows": 4, "maxlength": ABOUT_MAX},
     )
     language = SelectField(
@@ -34,7 +34,7 @@ class ProfileForm(FlaskForm):
         validate_choice=False,
         description=_l("Empty follows the language your browser asks for."),
     )
-    submit = SubmitField("Save profile")
+    submit = SubmitField(_l("Save profile"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -51,11 +51,13 @@ class PostForm(FlaskForm):
     # (data-maxlength) instead of setting maxlength: pasted text that is too
     # long stays whole, so the writer can shorten it instead of losing the end.
     body = TextAreaField(
-        "What's happening?", validators=[Rule(validation.clean_post_body)]
+        _l("What's happening?"), validators=[Rule(validation.clean_post_body)]
     )
-    submit = SubmitField("Post")
+    submit = SubmitField(_l("Post"))
 
 
 class MessageForm(FlaskForm):
     # Written out by main/_compose.html, like PostForm.
-    body = TextAreaField("Message", validators=[Rule(validation.clean_message_body)])
+    body = TextAreaField(
+        _l("Message"), validators=[Rule(validation.clean_message_body)]
+    )

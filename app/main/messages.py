@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import limiter
@@ -37,9 +38,9 @@ def messages_page() -> ResponseReturnValue:
         if other is not None and other.id != current_user.id:
             return redirect(url_for("main.conversation", username=other.username))
         error = (
-            messages.CANNOT_MESSAGE_SELF
+            str(messages.CANNOT_MESSAGE_SELF)
             if other is not None
-            else f"There is no user called {to}."
+            else _("There is no user called %(name)s.", name=to)
         )
     page = messages.conversations_page(current_user, before_arg(), page_size())
     parts: tuple[Any, ...] = (tuple(page.items), page.next_cursor, to, error)
@@ -54,7 +55,7 @@ def messages_page() -> ResponseReturnValue:
 def conversation(username: str) -> ResponseReturnValue:
     other = user_or_404(username)
     if other.id == current_user.id:
-        flash(messages.CANNOT_MESSAGE_SELF, "warning")
+        flash(str(messages.CANNOT_MESSAGE_SELF), "warning")
         return redirect(url_for("main.messages_page"))
     draft = ""
     errors: list[str] = []
@@ -64,13 +65,13 @@ def conversation(username: str) -> ResponseReturnValue:
             try:
                 messages.send(current_user, other, form.body.data)
             except NotFound:
-                abort(404, f"There is no user called {username}.")
+                abort(404, _("There is no user called %(name)s.", name=username))
             except Forbidden as exc:
                 abort(403, str(exc))
             except DomainError as exc:
                 form.body.errors.append(str(exc))
             else:
-                flash("Your message was sent.", "success")
+                flash(_("Your message was sent."), "success")
                 return redirect(url_for("main.conversation", username=other.username))
         draft, errors = form.body.data or "", list(form.body.errors)
     return conversation_page(other, draft, errors)

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.avatars import clamp_size, identicon_svg
@@ -55,7 +56,7 @@ def settings_profile() -> ResponseReturnValue:
         except DomainError as exc:
             form[exc.field or "username"].errors.append(str(exc))
         else:
-            flash("Your profile has been saved.", "success")
+            flash(_("Your profile has been saved."), "success")
             return redirect(
                 url_for("main.user_profile", username=current_user.username)
             )

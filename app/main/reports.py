@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.admin.forms import ReportForm
@@ -17,7 +18,7 @@ from app.web.ratelimits import REPORT_SCOPE, current_user_key, report_limits
 report_limit = limiter.shared_limit(
     report_limits, scope=REPORT_SCOPE, key_func=current_user_key, methods=["POST"]
 )
-THANKS = "Thank you: the moderators will look at your report."
+THANKS = _l("Thank you: the moderators will look at your report.")
 
 
 def _field(exc: DomainError) -> str:
@@ -30,7 +31,7 @@ def _field(exc: DomainError) -> str:
 def report_post(post_id: int) -> ResponseReturnValue:
     post = post_or_404(post_id)
     if post.user_id == current_user.id:
-        abort(403, "You cannot report your own post.")
+        abort(403, _l("You cannot report your own post."))
     form = ReportForm()
     if form.validate_on_submit():
         try:
@@ -42,7 +43,7 @@ def report_post(post_id: int) -> ResponseReturnValue:
         except DomainError as exc:
             form[_field(exc)].errors.append(str(exc))
         else:
-            flash(THANKS, "success")
+            flash(str(THANKS), "success")
             return redirect(url_for("main.thread", post_id=post.id))
     shown = timelines.view(post.id, current_user.id)
     return render_template("main/report.html", form=form, post=shown, user=None)
@@ -54,7 +55,7 @@ def report_post(post_id: int) -> ResponseReturnValue:
 def report_user(username: str) -> ResponseReturnValue:
     user = user_or_404(username)
     if user.id == current_user.id:
-        abort(403, "You cannot report yourself.")
+        abort(403, _l("You cannot report yourself."))
     form = ReportForm()
     if form.validate_on_submit():
         try:
@@ -64,6 +65,6 @@ def report_user(username: str) -> ResponseReturnValue:
         except DomainError as exc:
             form[_field(exc)].errors.append(str(exc))
         else:
-            flash(THANKS, "success")
+            flash(str(THANKS), "success")
             return redirect(url_for("main.user_profile", username=user.username))
     return render_template("main/report.html", form=form, post=None, user=user)

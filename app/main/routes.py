@@ -15,6 +15,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.extensions import login_manager
@@ -39,16 +41,24 @@ def before_arg() -> int | None:
     try:
         return parse_cursor(request.args.get("before"))
     except ValueError:
-        abort(404, "That page does not exist.")
+        abort(404, _l("That page does not exist."))
 
 
 def user_or_404(username: str) -> User:
     user = accounts.find_by_username(username)
     if user is None:
-        abort(404, f"There is no user called {username}.")
+        abort(404, no_such_user(username))
     if user.is_suspended:
-        abort(404, f"{user.username}’s account is suspended.")
+        abort(404, suspended(user.username))
     return user
+
+
+def no_such_user(username: str) -> str:
+    return _("There is no user called %(name)s.", name=username)
+
+
+def suspended(username: str) -> str:
+    return _("%(name)s’s account is suspended.", name=username)
 
 
 def viewer_id() -> int | None:
@@ -77,7 +87,7 @@ def index() -> ResponseReturnValue:
             except DomainError as exc:
                 form.body.errors.append(str(exc))
             else:
-                flash("Your post is live.", "success")
+                flash(_("Your post is live."), "success")
                 return redirect(url_for("main.index"))
         draft, errors = form.body.data or "", list(form.body.errors)
     page = timelines.feed_page(current_user, before_arg(), page_size())
@@ -110,7 +120,7 @@ def follow(username: str) -> ResponseReturnValue:
     except DomainError as exc:
         flash(str(exc), "warning")
     else:
-        flash(f"You are now following {other.username}.", "success")
+        flash(_("You are now following %(name)s.", name=other.username), "success")
     return back_to(url_for("main.user_profile", username=other.username))
 
 
@@ -119,10 +129,12 @@ def follow(username: str) -> ResponseReturnValue:
 def unfollow(username: str) -> ResponseReturnValue:
     other = user_or_404(username)
     if other.id == current_user.id:
-        flash(social.CANNOT_FOLLOW_SELF, "warning")
+        flash(str(social.CANNOT_FOLLOW_SELF), "warning")
     else:
         social.unfollow(current_user, other)
-        flash(f"You are no longer following {other.username}.", "success")
+        flash(
+            _("You are no longer following %(name)s.", name=other.username), "success"
+        )
     return back_to(url_for("main.user_profile", username=other.username))
 
 
@@ -148,9 +160,9 @@ def profile_page(username: str) -> tuple[social.Profile, Page[Any]]:
     """A profile and one page of its posts, or 404."""
     found = social.profile(username, viewer_id())
     if found is None:
-        abort(404, f"There is no user called {username}.")
+        abort(404, no_such_user(username))
     if found.user.is_suspended:
-        abort(404, f"{found.user.username}’s account is suspended.")
+        abort(404, suspended(found.user.username))
     page = timelines.user_posts_page(found.user, before_arg(), page_size(), viewer_id())
     return found, page
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.forms import EmptyForm
@@ -37,11 +38,11 @@ def settings_session_revoke(public_id: str) -> ResponseReturnValue:
     current = current_user.login_record
     if current is not None and current.public_id == public_id:
         # Ending this browser's own login is what "Log out" is for.
-        flash("This is the session you are using: log out to end it.", "info")
+        flash(_("This is the session you are using: log out to end it."), "info")
         return redirect(url_for("main.settings_sessions"))
     if not sessions.revoke(current_user, public_id):
         abort(404)
-    flash("That session has been logged out.", "success")
+    flash(_("That session has been logged out."), "success")
     return redirect(url_for("main.settings_sessions"))
 
 
@@ -52,5 +53,5 @@ def settings_sessions_revoke_others() -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     sessions.revoke_others(current_user, current_user.login_record)
-    flash("Every other session has been logged out.", "success")
+    flash(_("Every other session has been logged out."), "success")
     return redirect(url_for("main.settings_sessions"))

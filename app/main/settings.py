@@ -12,10 +12,11 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.auth.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm
-from app.extensions import limiter
+from app.extensions import db, limiter
 from app.main.routes import bp
 from app.models import User
 from app.services import DomainError, accounts
@@ -29,11 +30,6 @@ password_check_limit = limiter.shared_limit(
     scope="settings-password-check",
     key_func=current_user_key,
     methods=["POST"],
-)
-
-EMAIL_CHANGE_SENT = (
-    "We sent a confirmation link to {email}. Your address changes when you "
-    "follow it; until then we keep using {current}."
 )
 
 
@@ -52,7 +48,10 @@ def settings_password() -> ResponseReturnValue:
         else:
             _keep_this_session(user)
             flash(
-                "Your password has been changed. Other sessions have been logged out.",
+                _(
+                    "Your password has been changed. "
+                    "Other sessions have been logged out."
+                ),
                 "success",
             )
             return redirect(url_for("main.settings_password"))
@@ -64,6 +63,11 @@ def _keep_this_session(user: User) -> None:
 
     Remember-me is kept only if this login had it.
     """
+    # ``user`` is the current_user proxy (change_password hands it back).
+    # Flask-Login must keep the User itself: given the proxy, current_user
+    # would resolve to itself, and the next read of it in this request (the
+    # language of the flash below) would recurse until the process crashed.
+    user = db.get_or_404(User, user.id)
     record = user.login_record
     log_in(user, remember=record is not None and record.remember)
 
@@ -82,8 +86,12 @@ def settings_email() -> ResponseReturnValue:
             form[exc.field or "email"].errors.append(str(exc))
         else:
             flash(
-                EMAIL_CHANGE_SENT.format(
-                    email=form.email.data.strip(), current=current_user.email
+                _(
+                    "We sent a confirmation link to %(email)s. Your address "
+                    "changes when you follow it; until then we keep using "
+                    "%(current)s.",
+                    email=form.email.data.strip(),
+                    current=current_user.email,
                 ),
                 "info",
             )
@@ -103,6 +111,6 @@ def settings_delete() -> ResponseReturnValue:
             form[exc.field or "password"].errors.append(str(exc))
         else:
             end_browser_session()
-            flash("Your account and everything in it have been deleted.", "info")
+            flash(_("Your account and everything in it have been deleted."), "info")
             return redirect(url_for("main.index"))
     return render_template("main/settings_delete.html", form=form)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.admin.forms import InviteForm
@@ -14,7 +16,7 @@ from app.services import DomainError, invites
 
 def _invite_mode_only() -> None:
     if current_app.config["REGISTRATION_MODE"] != "invite":
-        abort(404, "Invites are only used when registration is by invitation.")
+        abort(404, _l("Invites are only used when registration is by invitation."))
 
 
 @bp.route("/settings/invites", methods=["GET", "POST"])
@@ -50,7 +52,9 @@ def revoke_invite(invite_id: int) -> ResponseReturnValue:
     _invite_mode_only()
     if EmptyForm().validate_on_submit():
         if invites.revoke(current_user, invite_id):
-            flash("The invite link is revoked: nobody can register with it.", "success")
+            flash(
+                _("The invite link is revoked: nobody can register with it."), "success"
+            )
         else:
-            flash("That invite was already revoked.", "info")
+            flash(_("That invite was already revoked."), "info")
     return redirect(url_for("main.settings_invites"))

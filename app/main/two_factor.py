@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -81,7 +82,7 @@ def settings_two_factor() -> ResponseReturnValue:
                     return redirect(url_for("main.settings_two_factor"))
                 form[exc.field].errors.append(str(exc))
     elif request.method == "POST":
-        flash("That form is not known here. Please try again.", "warning")
+        flash(_("That form is not known here. Please try again."), "warning")
         return redirect(url_for("main.settings_two_factor"))
     return _page(forms)
 
@@ -94,15 +95,15 @@ def _act(action: str, form: FlaskForm) -> ResponseReturnValue:
         two_factor.cancel_setup(user)
     elif action == "confirm":
         codes = two_factor.enable(user, form.code.data)
-        flash("Two-factor authentication is on.", "success")
+        flash(_("Two-factor authentication is on."), "success")
         return _codes_page(codes)
     elif action == "regenerate":
         codes = two_factor.regenerate_recovery_codes(user, form.code.data)
-        flash("New recovery codes made; the old ones no longer work.", "success")
+        flash(_("New recovery codes made; the old ones no longer work."), "success")
         return _codes_page(codes)
     elif action == "disable":
         two_factor.disable(user, form.password.data, form.code.data)
-        flash("Two-factor authentication is off.", "info")
+        flash(_("Two-factor authentication is off."), "info")
     return redirect(url_for("main.settings_two_factor"))
 
 

@@ -8,6 +8,7 @@ from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import validation
@@ -17,7 +18,7 @@ from app.models import Like, Post, User, follows, table_of
 from app.services import api_tokens, invites, mail, sessions, tokens
 from app.services.errors import DomainError, checked
 
-USERNAME_TAKEN = "That username is taken. Please choose another."
+USERNAME_TAKEN = _l("That username is taken. Please choose another.")
 
 
 def find_by_login(login: str) -> User | None:
@@ -156,9 +157,9 @@ class Confirmed(Enum):
     EMAIL_CHANGED = "email_changed"
 
 
-UNKNOWN_LANGUAGE = "That language is not available."
-WRONG_PASSWORD = "That password is not correct."  # noqa: S105
-SAME_EMAIL = "That is already your address."
+UNKNOWN_LANGUAGE = _l("That language is not available.")
+WRONG_PASSWORD = _l("That password is not correct.")  # noqa: S105
+SAME_EMAIL = _l("That is already your address.")
 
 
 def confirm_email(token: str) -> tuple[User, Confirmed]:
@@ -188,7 +189,7 @@ def confirm_email(token: str) -> tuple[User, Confirmed]:
 def _apply_email_change(user: User, email: str) -> Confirmed:
     if find_by_email(email) is not None:
         # Someone registered the address after the link was sent.
-        raise tokens.InvalidToken("That address now belongs to another account.")
+        raise tokens.InvalidToken(_l("That address now belongs to another account."))
     old_email = user.email
     user.email = email
     user.email_confirmed_at = utcnow()

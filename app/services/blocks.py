@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.database import add_unless_present
 from app.db_types import utcnow
@@ -33,9 +34,9 @@ from app.models import User, blocks, follows, mutes
 from app.services import notifications
 from app.services.errors import DomainError, Forbidden
 
-CANNOT_BLOCK_SELF = "You cannot block yourself."
-CANNOT_MUTE_SELF = "You cannot mute yourself."
-REFUSED = "You cannot do that with this account."
+CANNOT_BLOCK_SELF = _l("You cannot block yourself.")
+CANNOT_MUTE_SELF = _l("You cannot mute yourself.")
+REFUSED = _l("You cannot do that with this account.")
 # The block or mute lists page is short; this caps one page of it.
 LIST_LIMIT = 200
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.db_types import utcnow
 from app.extensions import db
@@ -26,11 +27,13 @@ from app.services.errors import DomainError, Forbidden
 
 MAX_USES_LIMIT = 100
 MAX_DAYS = 90
-INVITE_REFUSED = (
+INVITE_REFUSED = _l(
     "This invite link cannot be used: it may have expired, been revoked or "
     "been used up. Ask for a new one."
 )
-INVITE_REQUIRED = "Registration is by invitation only: open the invite link you got."
+INVITE_REQUIRED = _l(
+    "Registration is by invitation only: open the invite link you got."
+)
 _INVITES = table_of(Invite)
 
 
@@ -41,13 +44,15 @@ def may_invite(user: User) -> bool:
 def create(creator: User, max_uses: int, days: int | None) -> tuple[Invite, str]:
     """A new invite and its code (the only time the code is known)."""
     if not may_invite(creator):
-        raise Forbidden("Confirm your email address before inviting people.")
+        raise Forbidden(_l("Confirm your email address before inviting people."))
     if not 1 <= max_uses <= MAX_USES_LIMIT:
-        raise DomainError(f"Between 1 and {MAX_USES_LIMIT} uses.", "max_uses")
+        raise DomainError(
+            _l("Between 1 and %(max)d uses.", max=MAX_USES_LIMIT), "max_uses"
+        )
     expires_at: datetime | None = None
     if days is not None:
         if not 1 <= days <= MAX_DAYS:
-            raise DomainError(f"Between 1 and {MAX_DAYS} days.", "days")
+            raise DomainError(_l("Between 1 and %(max)d days.", max=MAX_DAYS), "days")
         expires_at = utcnow() + timedelta(days=days)
     code = new_token()
     invite = Invite(

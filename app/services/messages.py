@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import validation
@@ -28,8 +29,8 @@ from app.pagination import Page, page_of
 from app.services import blocks
 from app.services.errors import DomainError, NotFound, checked
 
-CANNOT_MESSAGE_SELF = "You cannot send a message to yourself."
-NO_SUCH_USER = "There is no such user."
+CANNOT_MESSAGE_SELF = _l("You cannot send a message to yourself.")
+NO_SUCH_USER = _l("There is no such user.")
 _MESSAGES = table_of(Message)
 _CONVERSATIONS = table_of(Conversation)
 _USERS = table_of(User)

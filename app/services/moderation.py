@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.db_types import utcnow
 from app.extensions import db
@@ -38,8 +39,8 @@ from app.services.errors import DomainError, Forbidden, NotFound
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
 _USERS = table_of(User)
 _REPORTS = table_of(Report)
-REPORT_NOT_FOUND = "There is no such post or account to report."
-CANNOT_ACT = "You cannot do that to this account."
+REPORT_NOT_FOUND = _l("There is no such post or account to report.")
+CANNOT_ACT = _l("You cannot do that to this account.")
 AUDIT_PAGE = 50
 
 
@@ -66,7 +67,9 @@ def _check_may_act_on(actor: User, target: User) -> None:
 def _text(value: str | None, limit: int, field: str) -> str:
     value = (value or "").strip()
     if len(value) > limit:
-        raise DomainError(f"Keep it to {limit} characters or fewer.", field)
+        raise DomainError(
+            _l("Keep it to %(max)d characters or fewer.", max=limit), field
+        )
     return value
 
 
@@ -96,7 +99,9 @@ def _audit(
 
 def set_role(user: User, role: str) -> User:
     if role not in ROLES:
-        raise DomainError(f"A role is one of {', '.join(ROLES)}.", "role")
+        raise DomainError(
+            _l("A role is one of %(roles)s.", roles=", ".join(ROLES)), "role"
+        )
     user.role = role
     user.is_admin = role == "admin"
     _audit(None, f"role_{role}", "user", user.id, user.username)
@@ -109,7 +114,10 @@ def set_role(user: User, role: str) -> User:
 
 def _clean_report(reason: str, comment: str | None) -> tuple[str, str]:
     if reason not in REPORT_REASONS:
-        raise DomainError(f"Choose a reason: {', '.join(REPORT_REASONS)}.", "reason")
+        raise DomainError(
+            _l("Choose a reason: %(reasons)s.", reasons=", ".join(REPORT_REASONS)),
+            "reason",
+        )
     return reason, _text(comment, COMMENT_MAX, "comment")
 
 
@@ -121,7 +129,7 @@ def report_post(reporter: User, post_id: int, reason: str, comment: str = "") ->
     if post is None or post.author.is_suspended:
         raise NotFound(REPORT_NOT_FOUND)
     if post.user_id == reporter.id:
-        raise DomainError("You cannot report your own post.", "post_id")
+        raise DomainError(_l("You cannot report your own post."), "post_id")
     return _add_report(reporter, post.user_id, post.id, reason, comment)
 
 
@@ -129,7 +137,7 @@ def report_user(reporter: User, target: User, reason: str, comment: str = "") ->
     """:raises DomainError: a bad reason or comment, or reporting oneself."""
     reason, comment = _clean_report(reason, comment)
     if target.id == reporter.id:
-        raise DomainError("You cannot report yourself.", "user_id")
+        raise DomainError(_l("You cannot report yourself."), "user_id")
     return _add_report(reporter, target.id, None, reason, comment)
 
 
@@ -203,18 +211,21 @@ def resolve_report(moderator: User, report_id: int, action: str, note: str) -> R
     :raises Forbidden: suspend_user on an account the moderator may not touch.
     """
     if action not in REPORT_ACTIONS:
-        raise DomainError(f"Choose an action: {', '.join(REPORT_ACTIONS)}.", "action")
+        raise DomainError(
+            _l("Choose an action: %(actions)s.", actions=", ".join(REPORT_ACTIONS)),
+            "action",
+        )
     note = _text(note, NOTE_MAX, "note")
     report = db.session.get(Report, report_id)
     if report is None or report.resolved_at is not None:
-        raise NotFound("That report is not open any more.")
+        raise NotFound(_l("That report is not open any more."))
     target = db.session.get(User, report.user_id)
     if target is None:
-        raise NotFound("That report is not open any more.")
+        raise NotFound(_l("That report is not open any more."))
     if action == "suspend_user":
         _check_may_act_on(moderator, target)
     elif action == "delete_post" and report.post_id is None:
-        raise DomainError("This report is about an account, not a post.", "action")
+        raise DomainError(_l("This report is about an account, not a post."), "action")
     # Claim the report first, in one conditional UPDATE: of two moderators
     # resolving it at once, exactly one goes on to act and write the log.
     claimed = db.session.execute(
@@ -230,7 +241,7 @@ def resolve_report(moderator: User, report_id: int, action: str, note: str) -> R
     ).first()
     if claimed is None:
         db.session.rollback()
-        raise NotFound("That report is not open any more.")
+        raise NotFound(_l("That report is not open any more."))
     if action == "delete_post" and report.post_id is not None:
         _remove_post(report.post_id)
     elif action == "suspend_user":

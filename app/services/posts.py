@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app import validation
 from app.db_types import utcnow
@@ -20,8 +21,8 @@ from app.pagination import Page, page_of
 from app.services import blocks, notifications, post_text
 from app.services.errors import Forbidden, NotFound, checked
 
-NO_SUCH_POST = "That post does not exist (any more)."
-UNAVAILABLE = "This post is unavailable."
+NO_SUCH_POST = _l("That post does not exist (any more).")
+UNAVAILABLE = _l("This post is unavailable.")
 _POSTS = table_of(Post)
 _USERS = table_of(User)
 
@@ -99,7 +100,7 @@ def edit(post: Post, user: User, body: str) -> Post:
     :raises DomainError: with field "body", as for :func:`publish`.
     """
     if post.user_id != user.id:
-        raise Forbidden("You can only edit your own posts.")
+        raise Forbidden(_l("You can only edit your own posts."))
     body = checked(validation.clean_post_body, "body", body)
     if body == post.body:
         return post
@@ -167,7 +168,7 @@ def delete(post: Post, user: User) -> None:
     :raises Forbidden: when ``user`` did not write it.
     """
     if post.user_id != user.id:
-        raise Forbidden("You can only delete your own posts.")
+        raise Forbidden(_l("You can only delete your own posts."))
     if post.in_reply_to_id is not None:
         move_counter(post.in_reply_to_id, "reply_count", -1)
     db.session.execute(sa.delete(_POSTS).where(_POSTS.c.id == post.id))

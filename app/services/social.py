@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.database import add_unless_present
 from app.db_types import utcnow
@@ -23,7 +24,7 @@ from app.pagination import Page, keyset_page
 from app.services import blocks, notifications
 from app.services.errors import DomainError
 
-CANNOT_FOLLOW_SELF = "You cannot follow yourself."
+CANNOT_FOLLOW_SELF = _l("You cannot follow yourself.")
 
 FOLLOWERS_KEY = follows.c.follower_id
 FOLLOWING_KEY = follows.c.followed_id

@@ -13,6 +13,8 @@ import hmac
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.extensions import db
@@ -21,14 +23,14 @@ from app.models import User
 CONFIRM = "wren.confirm-email"
 RESET = "wren.reset-password"
 
-INVALID = "This link is invalid or has already been used."
-EXPIRED = "This link has expired. Please ask for a new one."
+INVALID = _l("This link is invalid or has already been used.")
+EXPIRED = _l("This link has expired. Please ask for a new one.")
 
 
 class InvalidToken(Exception):
     """The link is malformed, tampered with, expired or already used."""
 
-    def __init__(self, message: str = INVALID) -> None:
+    def __init__(self, message: str | LazyString = INVALID) -> None:
         super().__init__(message)
         self.message = message
 

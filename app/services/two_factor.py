@@ -25,6 +25,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from app.db_types import utcnow
 from app.extensions import db
@@ -45,8 +46,8 @@ RECOVERY_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 RECOVERY_LENGTH = 16
 _MISREAD = str.maketrans({"o": "0", "i": "1", "l": "1"})
 
-WRONG_CODE = "That code is not valid. Enter the current code from your app."
-WRONG_PASSWORD = "That password is not correct."  # noqa: S105
+WRONG_CODE = _l("That code is not valid. Enter the current code from your app.")
+WRONG_PASSWORD = _l("That password is not correct.")  # noqa: S105
 
 # Seconds since the epoch; tests replace it to move time without sleeping.
 clock: Callable[[], float] = time.time
@@ -95,7 +96,7 @@ def normalise(code: str | None) -> str:
 def begin_setup(user: User) -> str:
     """Give ``user`` a new secret, not yet in force; return it."""
     if is_enabled(user):
-        raise DomainError("Two-factor authentication is already on.")
+        raise DomainError(_l("Two-factor authentication is already on."))
     secret = pyotp.random_base32()
     user.totp_secret = _encrypt(secret)
     user.totp_last_step = None
@@ -236,7 +237,7 @@ def enable(user: User, code: str | None) -> list[str]:
     :raises DomainError: on ``code`` if it is wrong, or if nothing is pending.
     """
     if is_enabled(user) or secret_of(user) is None:
-        raise DomainError("Start again: there is no setup in progress.", "code")
+        raise DomainError(_l("Start again: there is no setup in progress."), "code")
     if not verify_totp(user, code):
         raise DomainError(WRONG_CODE, "code")
     db.session.refresh(user)

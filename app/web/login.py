@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import (
     AnonymousUserMixin,
     LoginManager,
@@ -104,6 +105,11 @@ def mark_database_down() -> None:
     g.wren_database_down = True
 
 
+def database_down() -> bool:
+    """Whether this request found the database unreachable."""
+    return bool(g.get("wren_database_down"))
+
+
 def template_user() -> dict[str, Any]:
     """``current_user`` for templates, as the object rather than the proxy.
 
@@ -122,7 +128,9 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
     login_manager.init_app(app, add_context_processor=False)
     app.context_processor(template_user)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message = _l("Please log in to see this page.")
+    # Flashed as a plain string, translated for the request at hand.
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)

@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.extensions import login_manager
@@ -29,7 +30,7 @@ def requires_role(role: str) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not has_role(current_user, role):
-                abort(403, "Only moderators can see this page.")
+                abort(403, _l("Only moderators can see this page."))
             return view(*args, **kwargs)
 
         return cast(F, checked)
