@@ -45,8 +45,13 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 API_LOCALE = "en"
 
 
+# Under /api but pages for people: they follow the reader's language.
+API_PAGES = frozenset({"/api/docs", "/api/redoc"})
+
+
 def is_api_path(path: str) -> bool:
-    return path == "/api" or path.startswith("/api/")
+    """A path of the JSON API (its documentation pages are not)."""
+    return (path == "/api" or path.startswith("/api/")) and path not in API_PAGES
 
 
 def select_locale() -> str:
