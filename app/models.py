@@ -266,6 +266,9 @@ class Post(Model):
     # (app.services), so a card never counts rows.
     reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
     like_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # How many pictures the post has (app.media_models.Media): a page reads
+    # the media table only when a post on it has some.
+    media_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     author: Mapped[User] = relationship(back_populates="posts", lazy="joined")
 
@@ -537,3 +540,6 @@ search_schema.attach(table_of(Post))
 
 # Reports, the audit log and invites, on the same metadata.
 from app import moderation_models  # noqa: E402, F401
+
+# Pictures attached to posts, on the same metadata.
+from app import media_models  # noqa: E402, F401
