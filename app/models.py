@@ -538,8 +538,6 @@ def table_of(model: type[Model]) -> sa.Table:
 # The full-text index over post bodies is built with the posts table.
 search_schema.attach(table_of(Post))
 
-# Reports, the audit log and invites, on the same metadata.
-from app import moderation_models  # noqa: E402, F401
-
-# Pictures attached to posts, on the same metadata.
-from app import media_models  # noqa: E402, F401
+# Reports, the audit log and invites; pictures attached to posts: on the
+# same metadata.
+from app import media_models, moderation_models  # noqa: E402, F401
