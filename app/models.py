@@ -224,7 +224,7 @@ class User(UserMixin, Model):
         return check_password_hash(self.password_hash, password)
 
     def avatar_url(self, size: int = 80) -> str:
-        return avatar_for(self.email, size)
+        return avatar_for(self.email, size, self.avatar)
 
     def is_following(self, other: User) -> bool:
         query = sa.select(follows.c.follower_id).where(
