@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
+from apiflask import abort
+from flask import request
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 
@@ -25,15 +29,31 @@ MEDIA_EXAMPLE = {
 }
 
 
+def multipart_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Answer 415 to a body that is not a multipart form, rather than a
+    422 that blames a missing file."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.mimetype != "multipart/form-data":
+            abort(415, "Send the picture as multipart/form-data.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @bp.post("/media")
 @bp.auth_required(token_auth)
+@multipart_only
 @bp.input(MediaIn, location="form_and_files")
 @bp.output(MediaOut, status_code=201, example=MEDIA_EXAMPLE)
 @bp.doc(
     tags=["Posts"],
     responses={
         **AUTH,
+        400: "The form could not be read.",
         413: "The request body is larger than 10 MB and a little.",
+        415: "The request body is not multipart/form-data.",
     },
 )
 def upload_media(form_and_files_data: dict[str, Any]) -> ResponseReturnValue:

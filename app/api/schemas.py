@@ -352,6 +352,11 @@ class MediaOut(Schema):
     height = fields.Integer(required=True, metadata={"examples": [1536]})
 
 
+class PictureOut(MediaOut):
+    """A post's picture: the same fields as an upload's answer (a schema
+    of its own, as the OpenAPI document names each once)."""
+
+
 class PostOut(Schema):
     id = fields.Integer(required=True, metadata={"examples": [42]})
     body = fields.String(required=True, metadata={"examples": ["Hello, Wren!"]})
@@ -386,7 +391,7 @@ class PostOut(Schema):
         metadata={"description": "Its hashtags, lower case, without the #."},
     )
     media = fields.List(
-        fields.Nested(MediaOut),
+        fields.Nested(PictureOut),
         required=True,
         metadata={"description": "Its pictures (0 to 4), in order."},
     )
