@@ -43,6 +43,7 @@ page. `?limit=` sets the page size (1 to 100).
 with the reasons per location and field:
 `{"message": "Validation error", "detail": {"json": {"body": ["..."]}}}`.
 Request bodies must be `application/json` (else 415); malformed JSON is 400.
+The one exception is `POST /api/media`, a `multipart/form-data` upload.
 A suspended account, or one waiting for a moderator's approval, gets 403.
 """
 
@@ -169,10 +170,16 @@ def _describe_api(state: BlueprintSetupState) -> None:
         state.app.spec_processor(document_path_ids)  # type: ignore[attr-defined]
 
 
+# Endpoints that take a multipart form (a file) instead of JSON.
+MULTIPART_ENDPOINTS = frozenset({"api.upload_media"})
+
+
 @bp.before_request
 def require_json_body() -> None:
     """Refuse bodies that are not JSON, and JSON that does not parse."""
     if request.method not in {"POST", "PUT", "PATCH"}:
+        return
+    if request.endpoint in MULTIPART_ENDPOINTS:  # they check their own type
         return
     data = request.get_data(cache=True)
     if not data:
