@@ -12,8 +12,8 @@ from app.media_models import Media
 from app.models import Post, User
 from app.services import media, social
 from tests.api_helpers import bearer, obtain_token
-from tests.media_helpers import image_bytes
 from tests.factories import PostFactory
+from tests.media_helpers import image_bytes
 
 POST_KEYS = {
     "id",
