@@ -40,6 +40,17 @@ STORED = {
     "WEBP": ("WEBP", "image/webp", "webp"),
     "GIF": ("PNG", "image/png", "png"),
 }
+DECODE_ERRORS = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    KeyError,
+    IndexError,
+    TypeError,
+    struct.error,
+    Image.DecompressionBombError,
+)
 CONTENT_TYPES = {ext: content_type for _, content_type, ext in STORED.values()}
 
 
@@ -121,7 +132,7 @@ def _decode(data: bytes, side: int) -> tuple[Image.Image, str]:
         image = Image.open(io.BytesIO(data), formats=READ_FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise Refused(_too_many_pixels()) from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
         raise Refused(_not_a_picture()) from None
     # Image.open read the header only: refuse before any pixel is decoded.
     if image.width * image.height > MAX_PIXELS:
@@ -147,7 +158,8 @@ def _decode(data: bytes, side: int) -> tuple[Image.Image, str]:
     try:
         image.load()
         upright = ImageOps.exif_transpose(image)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    # Hostile files make decoders fail in assorted ways; each is "damaged".
+    except DECODE_ERRORS:
         raise Refused(_damaged()) from None
     return upright, image.format
 
