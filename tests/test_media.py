@@ -393,7 +393,7 @@ def test_a_post_form_over_the_limit_is_413(app, client, auth, john):
 
 
 @pytest.mark.parametrize(
-    "path", ["/settings/profile", "/auth/login", "/auth/register", "/post/1/reply"]
+    "path", ["/settings/profile", "/auth/login", "/auth/register", "/post/1/like"]
 )
 def test_other_forms_keep_the_1_mb_limit(app, client, john, path):
     response = client.post(path, data={"body": "x" * (MB + 10)})
@@ -549,3 +549,28 @@ def test_the_card_cache_key_holds_the_pictures(app):
             card_key(view((picture._replace(alt="y"),))),
         }
     assert len(keys) == 3
+
+
+def test_a_reply_can_have_pictures(app, client, auth, john):
+    auth.post_form("/", {"body": "the root"})
+    with app.app_context():
+        root = db.session.scalar(sa.select(Post.id))
+    form = {
+        "csrf_token": auth.csrf_token(f"/post/{root}"),
+        "body": "",
+        "images": [FileStorage(io.BytesIO(PNG), "r.png")],
+        "alt": ["A reply in blue"],
+    }
+    body, content_type = multipart(form)
+    response = client.post(f"/post/{root}/reply", data=body, content_type=content_type)
+    assert response.status_code == 302
+    page = client.get(f"/post/{root}").get_data(as_text=True)
+    assert 'alt="A reply in blue"' in page
+    # A refused picture is shown by the reply form.
+    form["csrf_token"] = auth.csrf_token(f"/post/{root}")
+    form["images"] = [FileStorage(io.BytesIO(PNG_WITH_HTML), "r.png")]
+    body, content_type = multipart(form)
+    response = client.post(f"/post/{root}/reply", data=body, content_type=content_type)
+    assert response.status_code == 200
+    assert TRAILING in response.get_data(as_text=True)
+    assert counts(app)[:2] == (2, 1)

@@ -23,6 +23,7 @@ def upload_limits(form_allowance: int) -> dict[str, int]:
     one = MAX_BYTES + form_allowance
     return {
         "main.index": MEDIA_PER_POST * MAX_BYTES + form_allowance,
+        "main.reply": MEDIA_PER_POST * MAX_BYTES + form_allowance,
         "api.upload_media": one,
         "main.settings_avatar": one,
     }
