@@ -94,3 +94,32 @@ def test_a_page_without_pictures_reads_no_media_even_when_others_have_some(
     assert first is not None
     seen = statements(app, viewer_client, ["/user/author0"])["/user/author0"]
     assert media_reads(seen) == []
+
+
+def test_a_thread_reads_the_pictures_above_in_and_below_a_post_at_once(
+    app, viewer_client
+):
+    with app.test_request_context():
+        star = db.session.scalar(sa.select(User).where(User.username == "star"))
+
+        def chain(with_pictures: bool) -> int:
+            ids = []
+            for n in range(3):
+                uploads = (
+                    [media.accept(image_bytes("PNG", (20 + n, 20)), "", "images")]
+                    if with_pictures
+                    else []
+                )
+                parent = ids[-1] if ids else None
+                post = posts.publish(star, f"link {n}", parent, uploads=uploads)
+                ids.append(post.id)
+            return ids[1]  # the middle: one post above, one reply below
+
+        plain, pictured = chain(False), chain(True)
+    without = statements(app, viewer_client, [f"/post/{plain}"])[f"/post/{plain}"]
+    seen = statements(app, viewer_client, [f"/post/{pictured}"])[f"/post/{pictured}"]
+    assert media_reads(without) == []
+    assert len(media_reads(seen)) == 1
+    assert len(seen) == len(without) + 1
+    page = viewer_client.get(f"/post/{pictured}").get_data(as_text=True)
+    assert page.count('class="post-media ') == 3

@@ -203,8 +203,13 @@ def _view(row: sa.Row[Any]) -> PostView:
     return PostView._make((*shown, _words(mentions), _words(tags), bool(liked), ()))
 
 
-def _views(statement: sa.Executable, params: dict[str, Any]) -> list[PostView]:
-    return with_media([_view(row) for row in db.session.execute(statement, params)])
+def _views(
+    statement: sa.Executable, params: dict[str, Any], pictures: bool = True
+) -> list[PostView]:
+    """The posts ``statement`` reads, with their pictures unless ``pictures``
+    is off (the caller then reads them once for several lists)."""
+    found = [_view(row) for row in db.session.execute(statement, params)]
+    return with_media(found) if pictures else found
 
 
 def with_media(posts: list[PostView]) -> list[PostView]:
@@ -370,6 +375,7 @@ def _page(
     cursor: int | None,
     limit: int,
     viewer_id: int | None,
+    pictures: bool = True,
     **params: Any,
 ) -> Page[PostView]:
     params["limit"] = limit + 1
@@ -380,7 +386,7 @@ def _page(
     statement = _STATEMENTS[key]
     if db.engine.dialect.name == "postgresql":
         statement = _POSTGRES_STATEMENTS.get(key, statement)
-    return page_of(_views(statement, params), limit)
+    return page_of(_views(statement, params, pictures), limit)
 
 
 def feed_page(user: User, before: int | None, limit: int) -> Page[PostView]:
@@ -436,12 +442,25 @@ class Thread(NamedTuple):
 def thread(
     post_id: int, after: int | None, limit: int, viewer_id: int | None
 ) -> Thread | None:
-    """A post with the posts above it and a page of its replies, or None."""
-    post = view(post_id, viewer_id)
-    if post is None:
+    """A post with the posts above it and a page of its replies, or None.
+
+    The pictures of all of them are read in one statement, at the end.
+    """
+    found = _views(_ONE, {"post_id": post_id, "viewer_id": viewer_id}, False)
+    if not found:
         return None
-    above = ancestors(post, viewer_id)
-    return Thread(above, post, replies_page(post_id, after, limit, viewer_id))
+    above = []
+    if found[0].in_reply_to_id is not None:
+        params = {"post_id": post_id, "viewer_id": viewer_id}
+        above = _views(_ANCESTORS, params, pictures=False)
+    replies = _page("replies", after, limit, viewer_id, False, post_id=post_id)
+    shown = with_media([*above, found[0], *replies.items])
+    count = len(above)
+    return Thread(
+        shown[:count],
+        shown[count],
+        Page(shown[count + 1 :], replies.next_cursor),
+    )
 
 
 def views(post_ids: Iterable[int], viewer_id: int | None = None) -> list[PostView]:
