@@ -140,9 +140,11 @@ def register_blueprints(app: APIFlask) -> None:
     from app.extensions import csrf
     from app.health import bp as health_bp
     from app.main import bp as main_bp
+    from app.media import bp as media_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     csrf.exempt(api_bp)  # the API authenticates with headers, not cookies
@@ -154,6 +156,7 @@ def register_blueprints(app: APIFlask) -> None:
 JOB_MODULES: tuple[str, ...] = (
     "app.services.mail",
     "app.services.job_failures",
+    "app.media.jobs",
 )
 
 

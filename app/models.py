@@ -224,7 +224,7 @@ class User(UserMixin, Model):
         return check_password_hash(self.password_hash, password)
 
     def avatar_url(self, size: int = 80) -> str:
-        return avatar_for(self.email, size)
+        return avatar_for(self.email, size, self.avatar)
 
     def is_following(self, other: User) -> bool:
         query = sa.select(follows.c.follower_id).where(
@@ -266,6 +266,9 @@ class Post(Model):
     # (app.services), so a card never counts rows.
     reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
     like_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # How many pictures the post has (app.media_models.Media): a page reads
+    # the media table only when a post on it has some.
+    media_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     author: Mapped[User] = relationship(back_populates="posts", lazy="joined")
 
@@ -535,5 +538,6 @@ def table_of(model: type[Model]) -> sa.Table:
 # The full-text index over post bodies is built with the posts table.
 search_schema.attach(table_of(Post))
 
-# Reports, the audit log and invites, and failed jobs, on the same metadata.
-from app import job_models, moderation_models  # noqa: E402, F401
+# Reports, the audit log and invites, failed jobs, and pictures attached to
+# posts: on the same metadata.
+from app import job_models, media_models, moderation_models  # noqa: E402, F401

@@ -8,10 +8,12 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.media_models import Media
 from app.models import Post, User
-from app.services import social
+from app.services import media, social
 from tests.api_helpers import bearer, obtain_token
 from tests.factories import PostFactory
+from tests.media_helpers import image_bytes
 
 POST_KEYS = {
     "id",
@@ -25,6 +27,7 @@ POST_KEYS = {
     "edited_at",
     "mentions",
     "tags",
+    "media",
 }
 
 
@@ -227,7 +230,8 @@ def test_post_pages_match_the_documented_schema(make_app, provider):
             author = mary if n % 2 else john
             posts.publish(author, f"post <{n}> & more, @john @mary #Tag{n % 2} #wren")
         first = db.session.scalar(sa.select(Post).order_by(Post.id))
-        posts.publish(mary, "a reply", in_reply_to=first.id)
+        picture = media.accept(image_bytes(), "a wren", "images")
+        posts.publish(mary, "a reply", in_reply_to=first.id, uploads=[picture])
         posts.edit(first, john, "edited, @mary #wren")
         likes.like(john, first.id)
         mary_id, first_id = mary.id, first.id
@@ -258,6 +262,19 @@ def test_post_pages_match_the_documented_schema(make_app, provider):
                         for tag in ("tag0", "tag1", "wren")
                         if f"#{tag}" in post.body.lower()
                     ),
+                    media=[
+                        SimpleNamespace(
+                            id=row.id,
+                            url=f"/media/{row.name}",
+                            thumbnail_url=f"/media/{row.thumbnail_name}",
+                            alt=row.alt,
+                            width=row.width,
+                            height=row.height,
+                        )
+                        for row in db.session.scalars(
+                            sa.select(Media).where(Media.post_id == post.id)
+                        )
+                    ],
                 )
                 assert item == PostOut().dump(shown), path
                 seen.update(key for key, value in item.items() if value)

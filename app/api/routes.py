@@ -19,6 +19,7 @@ from app.models import TAG_MAX, Post, User
 from app.pagination import Page, parse_cursor
 from app.services import posts, timelines
 from app.services.errors import DomainError
+from app.services.media import media_json
 from app.services.notifications import NotificationView
 from app.services.timelines import PostView
 from app.web.templating import iso_utc
@@ -42,6 +43,7 @@ page. `?limit=` sets the page size (1 to 100).
 with the reasons per location and field:
 `{"message": "Validation error", "detail": {"json": {"body": ["..."]}}}`.
 Request bodies must be `application/json` (else 415); malformed JSON is 400.
+The one exception is `POST /api/media`, a `multipart/form-data` upload.
 A suspended account, or one waiting for a moderator's approval, gets 403.
 """
 
@@ -168,10 +170,16 @@ def _describe_api(state: BlueprintSetupState) -> None:
         state.app.spec_processor(document_path_ids)  # type: ignore[attr-defined]
 
 
+# Endpoints that take a multipart form (a file) instead of JSON.
+MULTIPART_ENDPOINTS = frozenset({"api.upload_media"})
+
+
 @bp.before_request
 def require_json_body() -> None:
     """Refuse bodies that are not JSON, and JSON that does not parse."""
     if request.method not in {"POST", "PUT", "PATCH"}:
+        return
+    if request.endpoint in MULTIPART_ENDPOINTS:  # they check their own type
         return
     data = request.get_data(cache=True)
     if not data:
@@ -247,7 +255,7 @@ def post_json(post: PostView) -> dict[str, Any]:
         "author": {
             "id": post.user_id,
             "username": post.username,
-            "avatar_url": avatar_for(post.email),
+            "avatar_url": avatar_for(post.email, uploaded=post.avatar),
         },
         "in_reply_to": post.in_reply_to_id,
         "reply_count": post.reply_count,
@@ -256,6 +264,7 @@ def post_json(post: PostView) -> dict[str, Any]:
         "edited_at": None if post.edited_at is None else iso_utc(post.edited_at),
         "mentions": list(post.mentions),
         "tags": list(post.tags),
+        "media": [media_json(picture) for picture in post.media],
     }
 
 
@@ -282,7 +291,7 @@ def notification_page_response(page: Page[NotificationView]) -> Response:
             "actor": {
                 "id": item.actor_id,
                 "username": item.actor_username,
-                "avatar_url": avatar_for(item.actor_email),
+                "avatar_url": avatar_for(item.actor_email, uploaded=item.actor_avatar),
             },
             "post": None if item.post is None else post_json(item.post),
         }

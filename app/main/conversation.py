@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.errors.handlers import wants_json
+from app.main import pictures
 from app.main.forms import PostForm
 from app.main.routes import back_to, before_arg, bp, page_size, viewer_id
 from app.models import POST_MAX, Post
@@ -69,15 +70,21 @@ def thread(post_id: int) -> ResponseReturnValue:
 
 
 def thread_page(
-    post_id: int, draft: str = "", errors: list[str] | None = None
+    post_id: int,
+    draft: str = "",
+    errors: list[str] | None = None,
+    picture_errors: list[str] | None = None,
 ) -> ResponseReturnValue:
     found = timelines.thread(post_id, after_arg(), page_size(), viewer_id())
     if found is None:
         not_found(posts.missing_message(post_id))
     errors = errors or []
+    picture_errors = picture_errors or []
+    shown = (found.above, found.post, timelines.page_version(found.replies))
     return conditional.render(
-        (found.above, found.post, timelines.page_version(found.replies), draft, errors),
+        (*shown, draft, errors, picture_errors),
         "main/thread.html",
+        picture_errors=picture_errors,
         thread=found,
         page=found.replies,
         draft=draft,
@@ -91,19 +98,27 @@ def thread_page(
 def reply(post_id: int) -> ResponseReturnValue:
     post_or_404(post_id)
     form = PostForm()
+    picture_errors: list[str] = []
     if form.validate_on_submit():
         try:
-            new = posts.publish(current_user, form.body.data, in_reply_to=post_id)
+            uploads = pictures.from_form()
+            new = posts.publish(
+                current_user, form.body.data, in_reply_to=post_id, uploads=uploads
+            )
         except NotFound:
             not_found()
         except Forbidden as exc:
             abort(403, str(exc))
         except DomainError as exc:
-            form.body.errors.append(str(exc))
+            if exc.field == "body":
+                form.body.errors.append(str(exc))
+            else:
+                picture_errors.append(str(exc))
         else:
             flash(_("Your reply is live."), "success")
             return redirect(url_for("main.thread", post_id=new.id))
-    return thread_page(post_id, form.body.data or "", list(form.body.errors))
+    draft, errors = form.body.data or "", list(form.body.errors)
+    return thread_page(post_id, draft, errors, picture_errors)
 
 
 # --- likes -------------------------------------------------------------------

@@ -14,8 +14,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app import validation
 from app.db_types import utcnow
 from app.extensions import db
+from app.media_models import Media
 from app.models import Like, Post, User, follows, table_of
-from app.services import api_tokens, invites, mail, sessions, tokens
+from app.services import api_tokens, invites, mail, media, sessions, tokens
 from app.services.errors import DomainError, checked
 
 USERNAME_TAKEN = _l("That username is taken. Please choose another.")
@@ -304,6 +305,7 @@ def delete_account(user: User, password: str) -> None:
     if not user.check_password(password or ""):
         raise DomainError(WRONG_PASSWORD, "password")
     _uncount_likes_and_replies(user)
+    files = [user.avatar, *media.file_names(Media.user_id == user.id)]
     # Explicit deletes: SQLite only cascades with foreign keys switched on.
     db.session.execute(
         sa.delete(follows).where(
@@ -314,6 +316,9 @@ def delete_account(user: User, password: str) -> None:
     _end_sessions(user)
     db.session.execute(sa.delete(User).where(User.id == user.id))
     db.session.commit()
+    # Only now, and only files no one else's row names (the same picture
+    # uploaded by two people is one file).
+    media.remove_unused(files)
 
 
 def _uncount_likes_and_replies(user: User) -> None:

@@ -31,6 +31,8 @@ from app.models import (
     table_of,
 )
 from app.pagination import Page, page_of
+from app.services import media
+from app.services.media import MediaView
 
 # A thread page shows at most this many posts above the one it is about.
 MAX_ANCESTORS = 40
@@ -49,15 +51,19 @@ class PostView(NamedTuple):
     user_id: int
     username: str
     email: str  # only to derive the avatar; never shown
+    avatar: str | None  # the author's uploaded avatar (users.avatar)
     in_reply_to_id: int | None
     # The author of the post this one answers; None if that post is gone.
     reply_to_username: str | None
     edited_at: datetime | None
     reply_count: int
     like_count: int
+    media_count: int
     mentions: tuple[str, ...]  # usernames, as they are now
     tags: tuple[str, ...]
     liked: bool  # by the reader the view was read for
+    # Its pictures, in order; read only for pages with a post that has some.
+    media: tuple[MediaView, ...] = ()
 
     @property
     def is_reply(self) -> bool:
@@ -164,11 +170,13 @@ _VIEW_COLUMNS = (
         _POSTS.c.user_id,
         _USERS.c.username,
         _USERS.c.email,
+        _USERS.c.avatar,
         _POSTS.c.in_reply_to_id,
         _PARENT_AUTHOR.c.username,
         _POSTS.c.edited_at,
         _POSTS.c.reply_count,
         _POSTS.c.like_count,
+        _POSTS.c.media_count,
         _MENTIONS,
         _TAGS,
         _LIKED,
@@ -192,11 +200,29 @@ def _words(text: str | None) -> tuple[str, ...]:
 
 def _view(row: sa.Row[Any]) -> PostView:
     *shown, mentions, tags, liked = row
-    return PostView._make((*shown, _words(mentions), _words(tags), bool(liked)))
+    return PostView._make((*shown, _words(mentions), _words(tags), bool(liked), ()))
 
 
-def _views(statement: sa.Executable, params: dict[str, Any]) -> list[PostView]:
-    return [_view(row) for row in db.session.execute(statement, params)]
+def _views(
+    statement: sa.Executable, params: dict[str, Any], pictures: bool = True
+) -> list[PostView]:
+    """The posts ``statement`` reads, with their pictures unless ``pictures``
+    is off (the caller then reads them once for several lists)."""
+    found = [_view(row) for row in db.session.execute(statement, params)]
+    return with_media(found) if pictures else found
+
+
+def with_media(posts: list[PostView]) -> list[PostView]:
+    """``posts`` with their pictures: one more statement, and only when one
+    of them has any (``media_count`` is on the post row)."""
+    ids = [post.id for post in posts if post.media_count]
+    if not ids:
+        return posts
+    found = media.for_posts(ids)
+    return [
+        post._replace(media=found.get(post.id, ())) if post.media_count else post
+        for post in posts
+    ]
 
 
 _USER_ID = sa.bindparam("user_id", type_=sa.Integer)
@@ -349,6 +375,7 @@ def _page(
     cursor: int | None,
     limit: int,
     viewer_id: int | None,
+    pictures: bool = True,
     **params: Any,
 ) -> Page[PostView]:
     params["limit"] = limit + 1
@@ -359,7 +386,7 @@ def _page(
     statement = _STATEMENTS[key]
     if db.engine.dialect.name == "postgresql":
         statement = _POSTGRES_STATEMENTS.get(key, statement)
-    return page_of(_views(statement, params), limit)
+    return page_of(_views(statement, params, pictures), limit)
 
 
 def feed_page(user: User, before: int | None, limit: int) -> Page[PostView]:
@@ -415,12 +442,25 @@ class Thread(NamedTuple):
 def thread(
     post_id: int, after: int | None, limit: int, viewer_id: int | None
 ) -> Thread | None:
-    """A post with the posts above it and a page of its replies, or None."""
-    post = view(post_id, viewer_id)
-    if post is None:
+    """A post with the posts above it and a page of its replies, or None.
+
+    The pictures of all of them are read in one statement, at the end.
+    """
+    found = _views(_ONE, {"post_id": post_id, "viewer_id": viewer_id}, False)
+    if not found:
         return None
-    above = ancestors(post, viewer_id)
-    return Thread(above, post, replies_page(post_id, after, limit, viewer_id))
+    above = []
+    if found[0].in_reply_to_id is not None:
+        params = {"post_id": post_id, "viewer_id": viewer_id}
+        above = _views(_ANCESTORS, params, pictures=False)
+    replies = _page("replies", after, limit, viewer_id, False, post_id=post_id)
+    shown = with_media([*above, found[0], *replies.items])
+    count = len(above)
+    return Thread(
+        shown[:count],
+        shown[count],
+        Page(shown[count + 1 :], replies.next_cursor),
+    )
 
 
 def views(post_ids: Iterable[int], viewer_id: int | None = None) -> list[PostView]:
