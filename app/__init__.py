@@ -151,7 +151,9 @@ def register_blueprints(app: APIFlask) -> None:
 
 
 # Modules that declare background jobs: imported before the jobs are bound.
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = (
+    "app.services.exports",  # building data exports, and expiring them
+)
 
 
 def register_jobs(app: APIFlask) -> None:

@@ -14,7 +14,7 @@ from app import validation
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import Like, Post, User, follows, table_of
-from app.services import api_tokens, invites, mail, sessions, tokens
+from app.services import api_tokens, exports, invites, mail, sessions, tokens
 from app.services.errors import DomainError, checked
 
 USERNAME_TAKEN = "That username is taken. Please choose another."
@@ -294,6 +294,7 @@ def delete_account(user: User, password: str) -> None:
     if not user.check_password(password or ""):
         raise DomainError(WRONG_PASSWORD, "password")
     _uncount_likes_and_replies(user)
+    export_files = exports.files_of(user.id)
     # Explicit deletes: SQLite only cascades with foreign keys switched on.
     db.session.execute(
         sa.delete(follows).where(
@@ -304,6 +305,7 @@ def delete_account(user: User, password: str) -> None:
     _end_sessions(user)
     db.session.execute(sa.delete(User).where(User.id == user.id))
     db.session.commit()
+    exports.remove_files(export_files)
 
 
 def _uncount_likes_and_replies(user: User) -> None:

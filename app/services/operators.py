@@ -8,7 +8,7 @@ from app import validation
 from app.db_types import utcnow
 from app.extensions import db
 from app.models import User
-from app.services import accounts
+from app.services import accounts, exports
 from app.services.errors import DomainError, NotFound, checked
 
 EMAIL_TAKEN = "That email address already has an account."
@@ -54,5 +54,7 @@ def create_user(username: str, email: str, password: str, admin: bool = False) -
 
 def delete_user(user: User) -> None:
     """Delete ``user``; the database cascades to posts, follows and tokens."""
+    export_files = exports.files_of(user.id)
     db.session.delete(user)
     db.session.commit()
+    exports.remove_files(export_files)
