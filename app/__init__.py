@@ -140,9 +140,11 @@ def register_blueprints(app: APIFlask) -> None:
     from app.extensions import csrf
     from app.health import bp as health_bp
     from app.main import bp as main_bp
+    from app.media import bp as media_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     csrf.exempt(api_bp)  # the API authenticates with headers, not cookies
@@ -152,6 +154,7 @@ def register_blueprints(app: APIFlask) -> None:
 
 # Modules that declare background jobs: imported before the jobs are bound.
 JOB_MODULES: tuple[str, ...] = (
+    "app.media.jobs",
     "app.services.exports",  # building data exports, and expiring them
 )
 

@@ -34,8 +34,16 @@ def clamp_size(size: int) -> int:
     return max(MIN_SIZE, min(MAX_SIZE, size))
 
 
-def avatar_for(email: str, size: int = 80) -> str:
-    """The avatar URL for an address, from whichever provider is configured."""
+def avatar_for(email: str, size: int = 80, uploaded: str | None = None) -> str:
+    """The avatar URL for an account: its ``uploaded`` picture (the stored
+    name in ``users.avatar``) when it has one, else the address's avatar
+    from whichever provider is configured.
+
+    An uploaded avatar is one 400 px square file whatever ``size``: the
+    page's width and height attributes scale it.
+    """
+    if uploaded:
+        return url_for("media.serve", name=uploaded)
     size = clamp_size(size)
     if current_app.config["AVATAR_PROVIDER"] == "local":
         return url_for("main.avatar", digest=local_digest(email), s=size)

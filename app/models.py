@@ -225,7 +225,7 @@ class User(UserMixin, Model):
         return check_password_hash(self.password_hash, password)
 
     def avatar_url(self, size: int = 80) -> str:
-        return avatar_for(self.email, size)
+        return avatar_for(self.email, size, self.avatar)
 
     def is_following(self, other: User) -> bool:
         query = sa.select(follows.c.follower_id).where(
@@ -267,6 +267,9 @@ class Post(Model):
     # (app.services), so a card never counts rows.
     reply_count: Mapped[int] = mapped_column(default=0, server_default="0")
     like_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # How many pictures the post has (app.media_models.Media): a page reads
+    # the media table only when a post on it has some.
+    media_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     author: Mapped[User] = relationship(back_populates="posts", lazy="joined")
 
@@ -536,8 +539,10 @@ def table_of(model: type[Model]) -> sa.Table:
 # The full-text index over post bodies is built with the posts table.
 search_schema.attach(table_of(Post))
 
-# Reports, the audit log and invites; data exports: on the same metadata.
+# Reports, the audit log and invites; pictures attached to posts; data
+# exports: on the same metadata.
 from app import (  # noqa: E402
     export_models,  # noqa: F401
+    media_models,  # noqa: F401
     moderation_models,  # noqa: F401
 )

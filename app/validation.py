@@ -68,6 +68,11 @@ def clean_post_body(value: str) -> str:
     return clean_text(value, POST_MAX, "post", required=True)
 
 
+def clean_post_text(value: str) -> str:
+    """A post's text that may be empty: a post with pictures needs none."""
+    return clean_text(value, POST_MAX, "post", required=False)
+
+
 def clean_message_body(value: str) -> str:
     return clean_text(value, MESSAGE_MAX, "message", required=True)
 

@@ -18,12 +18,14 @@ from flask.testing import FlaskClient
 from app.db_types import utcnow
 from app.export_models import Export
 from app.extensions import db
+from app.media_models import Media
 from app.models import Notification, User
 from app.services import (
     DomainError,
     export_archive,
     exports,
     likes,
+    media,
     messages,
     operators,
     posts,
@@ -32,6 +34,7 @@ from app.services import (
 from tests.conftest import AuthActions
 from tests.factories import DEFAULT_PASSWORD
 from tests.mailbox import html_body, mail_to
+from tests.media_helpers import image_bytes
 
 PAGE = "/settings/export"
 
@@ -168,6 +171,67 @@ def test_the_zip_holds_alices_data(
     for message in data["messages"]:
         assert message["with"] in {"bob", "carol"}
         assert message["created_at"].endswith("Z")
+
+
+def test_the_zip_holds_the_pictures_byte_for_byte(
+    app: Flask, client: FlaskClient, auth: AuthActions, alice: User, make_user
+) -> None:
+    make_user("bob")
+    with app.app_context():
+        a = load("alice", app)
+        uploads = [
+            media.accept(image_bytes("PNG", colour="navy"), "A wren on a gate", "x"),
+            media.accept(image_bytes("JPEG", colour="tomato"), "", "x"),
+        ]
+        post = posts.publish(a, "Two pictures", uploads=uploads)
+        post_id = post.id
+        media.set_avatar(a, io.BytesIO(image_bytes("PNG", (120, 120))))
+        # Bob's picture is not Alice's to export.
+        posts.publish(
+            load("bob", app),
+            "Bob's picture",
+            uploads=[media.accept(image_bytes("WEBP"), "bob", "x")],
+        )
+        rows = db.session.scalars(
+            sa.select(Media).where(Media.post_id == post_id).order_by(Media.position)
+        ).all()
+        stored = {row.position: media.path_for(row.name).read_bytes() for row in rows}
+        names = [row.name for row in rows]
+        avatar = media.path_for(load("alice", app).avatar or "").read_bytes()
+    auth.login("alice")
+    start_export(auth)
+    export = only_export(app)
+    with client.get(download_url(export)) as response:
+        archive = zipfile.ZipFile(io.BytesIO(response.data))
+    (written,) = json.loads(archive.read("posts.json"))
+    assert written["media"] == [
+        {
+            "file": f"media/{post_id}-1.png",
+            "alt": "A wren on a gate",
+            "width": 64,
+            "height": 48,
+            "content_type": "image/png",
+        },
+        {
+            "file": f"media/{post_id}-2.jpg",
+            "alt": "",
+            "width": 64,
+            "height": 48,
+            "content_type": "image/jpeg",
+        },
+    ]
+    assert archive.read(f"media/{post_id}-1.png") == stored[0]
+    assert archive.read(f"media/{post_id}-2.jpg") == stored[1]
+    profile = json.loads(archive.read("profile.json"))
+    assert profile["avatar"] == "media/avatar.png"
+    assert archive.read("media/avatar.png") == avatar
+    in_media = sorted(n for n in archive.namelist() if n.startswith("media/"))
+    assert in_media == sorted(
+        ["media/avatar.png", f"media/{post_id}-1.png", f"media/{post_id}-2.jpg"]
+    )
+    # Stored names (content hashes) never appear as paths.
+    assert not any(name in "".join(archive.namelist()) for name in names)
+    assert export.done == export.total
 
 
 def test_every_name_in_the_zip_is_ours(

@@ -3,6 +3,7 @@
 from app.api import (  # noqa: F401
     blocks,
     docs,
+    media,
     messages,
     posts,
     reports,

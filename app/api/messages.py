@@ -75,15 +75,21 @@ def other_user_or_404(user_id: int) -> User:
     return other
 
 
-def _person(user_id: int, username: str, email: str) -> dict[str, Any]:
-    return {"id": user_id, "username": username, "avatar_url": avatar_for(email)}
+def _person(
+    user_id: int, username: str, email: str, avatar: str | None
+) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": username,
+        "avatar_url": avatar_for(email, uploaded=avatar),
+    }
 
 
 def message_json(message: MessageView, me: User, other: User) -> dict[str, Any]:
     """A message in exactly the shape of ``PrivateMessageOut``."""
     people = {
-        me.id: _person(me.id, me.username, me.email),
-        other.id: _person(other.id, other.username, other.email),
+        me.id: _person(me.id, me.username, me.email, me.avatar),
+        other.id: _person(other.id, other.username, other.email, other.avatar),
     }
     return {
         "id": message.id,
@@ -97,8 +103,13 @@ def message_json(message: MessageView, me: User, other: User) -> dict[str, Any]:
 
 def conversation_json(item: ConversationView, me: User) -> dict[str, Any]:
     """A conversation in exactly the shape of ``ConversationOut``."""
-    other = _person(item.other_id, item.other_username, item.other_email)
-    people = {me.id: _person(me.id, me.username, me.email), item.other_id: other}
+    other = _person(
+        item.other_id, item.other_username, item.other_email, item.other_avatar
+    )
+    people = {
+        me.id: _person(me.id, me.username, me.email, me.avatar),
+        item.other_id: other,
+    }
     last = item.last
     return {
         "with": other,

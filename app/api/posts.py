@@ -54,6 +54,7 @@ POST_EXAMPLE = {
     "edited_at": None,
     "mentions": ["robin"],
     "tags": ["birds"],
+    "media": [],
 }
 PAGE_EXAMPLE = {"items": [POST_EXAMPLE], "next_cursor": "42"}
 NOTIFICATION_EXAMPLE = {
@@ -100,10 +101,15 @@ def create_post(json_data: dict[str, Any]) -> ResponseReturnValue:
     """Publish a post, or a reply with `in_reply_to`, as the token's owner.
 
     Mentioned users and the author of the post replied to are notified.
+    Pictures are uploaded first with `POST /api/media`; `media_ids` then
+    attaches up to four of them.
     """
     try:
         post = posts.publish(
-            current_user(), json_data["body"], json_data.get("in_reply_to")
+            current_user(),
+            json_data["body"],
+            json_data.get("in_reply_to"),
+            media_ids=json_data["media_ids"],
         )
     except NotFound as exc:
         abort(404, exc.message)

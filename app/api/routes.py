@@ -19,6 +19,7 @@ from app.models import TAG_MAX, Post, User
 from app.pagination import Page, parse_cursor
 from app.services import posts, timelines
 from app.services.errors import DomainError
+from app.services.media import media_json
 from app.services.notifications import NotificationView
 from app.services.timelines import PostView
 from app.web.templating import iso_utc
@@ -246,7 +247,7 @@ def post_json(post: PostView) -> dict[str, Any]:
         "author": {
             "id": post.user_id,
             "username": post.username,
-            "avatar_url": avatar_for(post.email),
+            "avatar_url": avatar_for(post.email, uploaded=post.avatar),
         },
         "in_reply_to": post.in_reply_to_id,
         "reply_count": post.reply_count,
@@ -255,6 +256,7 @@ def post_json(post: PostView) -> dict[str, Any]:
         "edited_at": None if post.edited_at is None else iso_utc(post.edited_at),
         "mentions": list(post.mentions),
         "tags": list(post.tags),
+        "media": [media_json(picture) for picture in post.media],
     }
 
 
@@ -281,7 +283,7 @@ def notification_page_response(page: Page[NotificationView]) -> Response:
             "actor": {
                 "id": item.actor_id,
                 "username": item.actor_username,
-                "avatar_url": avatar_for(item.actor_email),
+                "avatar_url": avatar_for(item.actor_email, uploaded=item.actor_avatar),
             },
             "post": None if item.post is None else post_json(item.post),
         }

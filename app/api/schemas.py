@@ -17,6 +17,7 @@ from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError
 
 from app import validation
+from app.media_models import ALT_MAX, MEDIA_PER_POST
 from app.models import (
     ABOUT_MAX,
     EMAIL_MAX,
@@ -27,6 +28,7 @@ from app.models import (
     User,
 )
 from app.pagination import parse_cursor
+from app.services.media import clean_alt
 from app.services.search import SORTS as SEARCH_SORTS
 from app.services.search import TYPES as SEARCH_TYPES
 from app.services.social import UserCounts
@@ -211,7 +213,32 @@ def _post_body() -> Cleaned:
 
 
 class PostIn(Schema):
-    body = _post_body()
+    # Checked in full by app.services.posts, which knows whether the post
+    # has pictures (then the text may be empty).
+    body = Cleaned(
+        validation.clean_post_text,
+        multiline=True,
+        load_default="",
+        metadata={
+            "description": "Up to 280 characters after trimming; newlines "
+            "allowed; at least 1 unless `media_ids` gives a picture. "
+            "`@username` mentions an existing user, `#tag` tags the post, "
+            "and http(s) URLs become links.",
+            "maxLength": POST_MAX,
+            "examples": ["Hello, Wren!"],
+        },
+    )
+    media_ids = fields.List(
+        fields.Integer(strict=True, validate=Range(1, MAX_ID)),
+        load_default=list,
+        validate=Length(max=MEDIA_PER_POST),
+        metadata={
+            "description": "Up to 4 pictures uploaded with `POST /api/media`, "
+            "in the order to show them: your own uploads that no post has "
+            "used yet (anything else is a 422 and nothing is posted).",
+            "examples": [[12, 13]],
+        },
+    )
     in_reply_to = fields.Integer(
         allow_none=True,
         strict=True,
@@ -285,6 +312,46 @@ class AuthorOut(Schema):
     avatar_url = fields.Function(_avatar, required=True, metadata=AVATAR_META)
 
 
+class MediaIn(Schema):
+    file = fields.File(
+        required=True,
+        metadata={
+            "description": "A JPEG, PNG, WebP or GIF (its first frame), up to "
+            "10 MB and 40 megapixels. What it is is decided by decoding it; "
+            "it is re-encoded without its metadata (EXIF, GPS)."
+        },
+    )
+    alt = Cleaned(
+        clean_alt,
+        load_default="",
+        metadata={
+            "description": "A description for people who cannot see it, up "
+            f"to {ALT_MAX} characters.",
+            "maxLength": ALT_MAX,
+            "examples": ["A wren singing on a fence post"],
+        },
+    )
+
+
+class MediaOut(Schema):
+    id = fields.Integer(required=True, metadata={"examples": [12]})
+    url = fields.String(
+        required=True,
+        metadata={
+            "description": "The picture (longest side at most 2048 px), a "
+            "relative URL; it never changes, so it may be cached for good.",
+            "examples": ["/media/3f2a…9c.jpg"],
+        },
+    )
+    thumbnail_url = fields.String(
+        required=True,
+        metadata={"description": "A copy at most 400 px on its longest side."},
+    )
+    alt = fields.String(required=True)
+    width = fields.Integer(required=True, metadata={"examples": [2048]})
+    height = fields.Integer(required=True, metadata={"examples": [1536]})
+
+
 class PostOut(Schema):
     id = fields.Integer(required=True, metadata={"examples": [42]})
     body = fields.String(required=True, metadata={"examples": ["Hello, Wren!"]})
@@ -317,6 +384,11 @@ class PostOut(Schema):
         fields.String(),
         required=True,
         metadata={"description": "Its hashtags, lower case, without the #."},
+    )
+    media = fields.List(
+        fields.Nested(MediaOut),
+        required=True,
+        metadata={"description": "Its pictures (0 to 4), in order."},
     )
 
 

@@ -1,4 +1,5 @@
 from app.main import (
+    avatar_settings,  # noqa: F401  (registers /settings/avatar)
     blocks,  # noqa: F401  (registers blocking, muting and /settings/blocks)
     conversation,  # noqa: F401  (registers threads, likes, tags, notifications)
     export,  # noqa: F401  (registers /settings/export)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired
 
@@ -25,12 +27,26 @@ class ProfileForm(FlaskForm):
     submit = SubmitField("Save profile")
 
 
+class AvatarForm(FlaskForm):
+    avatar = FileField(
+        _l("Your picture"),
+        validators=[FileRequired(_l("Choose a picture to upload."))],
+        description=_l(
+            "JPEG, PNG, WebP or GIF, up to 10 MB. Its centre is cropped to a square."
+        ),
+        render_kw={"accept": "image/jpeg,image/png,image/webp,image/gif"},
+    )
+    submit = SubmitField(_l("Upload picture"))
+
+
 class PostForm(FlaskForm):
     # main/home.html writes the fields out itself. It counts characters
     # (data-maxlength) instead of setting maxlength: pasted text that is too
     # long stays whole, so the writer can shorten it instead of losing the end.
+    # The text may be empty here: a post with pictures needs none, and
+    # app.services.posts, which knows about the pictures, decides.
     body = TextAreaField(
-        "What's happening?", validators=[Rule(validation.clean_post_body)]
+        "What's happening?", validators=[Rule(validation.clean_post_text)]
     )
     submit = SubmitField("Post")
 

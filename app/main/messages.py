@@ -82,7 +82,14 @@ def conversation_page(
     # Before anything reads the badge: the page shows the count after this.
     messages.mark_read(current_user, other)
     page = messages.conversation_page(current_user, other, before_arg(), page_size())
-    parts = (other.id, other.username, other.email, tuple(page.items), page.next_cursor)
+    parts = (
+        other.id,
+        other.username,
+        other.email,
+        other.avatar,
+        tuple(page.items),
+        page.next_cursor,
+    )
     return conditional.render(
         (*parts, draft, errors),
         "main/conversation.html",

@@ -18,6 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.extensions import login_manager
+from app.main import pictures
 from app.main.forms import PostForm
 from app.models import POST_MAX, User
 from app.pagination import Page, parse_cursor
@@ -69,24 +70,30 @@ def index() -> ResponseReturnValue:
         return render_template("main/landing.html")
     draft: str = ""
     errors: list[str] = []
+    picture_errors: list[str] = []
     if request.method == "POST":
         form = PostForm()
         if form.validate_on_submit():
             try:
-                posts.publish(current_user, form.body.data)
+                uploads = pictures.from_form()
+                posts.publish(current_user, form.body.data, uploads=uploads)
             except DomainError as exc:
-                form.body.errors.append(str(exc))
+                if exc.field == "body":
+                    form.body.errors.append(str(exc))
+                else:
+                    picture_errors.append(str(exc))
             else:
                 flash("Your post is live.", "success")
                 return redirect(url_for("main.index"))
         draft, errors = form.body.data or "", list(form.body.errors)
     page = timelines.feed_page(current_user, before_arg(), page_size())
     return conditional.render(
-        (timelines.page_version(page), draft, errors),
+        (timelines.page_version(page), draft, errors, picture_errors),
         "main/home.html",
         page=page,
         draft=draft,
         errors=errors,
+        picture_errors=picture_errors,
         post_max=POST_MAX,
     )
 
@@ -162,6 +169,7 @@ def profile_version(found: social.Profile, page: Page[Any]) -> tuple[Any, ...]:
         user.id,
         user.username,
         user.email,
+        user.avatar,
         user.about_me,
         user.created_at,
         user.last_seen,

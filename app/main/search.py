@@ -29,7 +29,9 @@ def search_page() -> ResponseReturnValue:
     if q.strip():
         if kind == "users":
             page = search.user_page(q, cursor, page_size())
-            version = tuple((u.id, u.username, u.email, u.about_me) for u in page.items)
+            version = tuple(
+                (u.id, u.username, u.email, u.avatar, u.about_me) for u in page.items
+            )
         else:
             page = search.post_page(q, cursor, page_size(), viewer_id(), sort)
             version = timelines.page_version(page)

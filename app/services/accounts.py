@@ -13,8 +13,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app import validation
 from app.db_types import utcnow
 from app.extensions import db
+from app.media_models import Media
 from app.models import Like, Post, User, follows, table_of
-from app.services import api_tokens, exports, invites, mail, sessions, tokens
+from app.services import api_tokens, exports, invites, mail, media, sessions, tokens
 from app.services.errors import DomainError, checked
 
 USERNAME_TAKEN = "That username is taken. Please choose another."
@@ -295,6 +296,7 @@ def delete_account(user: User, password: str) -> None:
         raise DomainError(WRONG_PASSWORD, "password")
     _uncount_likes_and_replies(user)
     export_files = exports.files_of(user.id)
+    files = [user.avatar, *media.file_names(Media.user_id == user.id)]
     # Explicit deletes: SQLite only cascades with foreign keys switched on.
     db.session.execute(
         sa.delete(follows).where(
@@ -306,6 +308,9 @@ def delete_account(user: User, password: str) -> None:
     db.session.execute(sa.delete(User).where(User.id == user.id))
     db.session.commit()
     exports.remove_files(export_files)
+    # Only now, and only files no one else's row names (the same picture
+    # uploaded by two people is one file).
+    media.remove_unused(files)
 
 
 def _uncount_likes_and_replies(user: User) -> None:

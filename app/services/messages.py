@@ -58,6 +58,7 @@ class ConversationView:
     other_email: str  # only for the avatar
     unread: int
     last: MessageView
+    other_avatar: str | None = None  # an uploaded avatar's name
 
 
 def send(sender: User, recipient: User, body: str) -> MessageView:
@@ -248,6 +249,7 @@ _LIST = (
         _CONVERSATIONS.c.other_id,
         _USERS.c.username,
         _USERS.c.email,
+        _USERS.c.avatar,
         _CONVERSATIONS.c.unread,
         *_MESSAGE_COLUMNS,
     )
@@ -276,6 +278,7 @@ def conversations_page(
             other_id=row.other_id,
             other_username=row.username,
             other_email=row.email,
+            other_avatar=row.avatar,
             unread=row.unread,
             last=MessageView(
                 row.id,

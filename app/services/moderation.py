@@ -32,7 +32,7 @@ from app.moderation_models import (
     AuditEntry,
     Report,
 )
-from app.services import posts, sessions
+from app.services import media, posts, sessions
 from app.services.errors import DomainError, Forbidden, NotFound
 
 _RANK = {role: rank for rank, role in enumerate(ROLES)}
@@ -231,26 +231,31 @@ def resolve_report(moderator: User, report_id: int, action: str, note: str) -> R
     if claimed is None:
         db.session.rollback()
         raise NotFound("That report is not open any more.")
+    files: list[str] = []
     if action == "delete_post" and report.post_id is not None:
-        _remove_post(report.post_id)
+        files = _remove_post(report.post_id)
     elif action == "suspend_user":
         _suspend(target, note)
     label = f"#{report.id} about {target.username}"
     _audit(moderator, f"report_{action}", "report", report.id, label, note)
     db.session.commit()
+    media.remove_unused(files)
     db.session.refresh(report)
     return report
 
 
-def _remove_post(post_id: int) -> None:
-    """Delete a post as its author's own delete does (app.services.posts)."""
+def _remove_post(post_id: int) -> list[str]:
+    """Delete a post as its author's own delete does (app.services.posts);
+    return its pictures' file names, to remove after the commit."""
     post = db.session.get(Post, post_id)
     if post is None:
-        return
+        return []
     if post.in_reply_to_id is not None:
         posts.move_counter(post.in_reply_to_id, "reply_count", -1)
+    files = media.names_of_posts([post_id]) if post.media_count else []
     db.session.execute(sa.delete(_POSTS).where(_POSTS.c.id == post_id))
     db.session.expunge(post)
+    return files
 
 
 # Suspension and approval --------------------------------------------------

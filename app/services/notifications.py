@@ -108,6 +108,7 @@ class NotificationView:
     actor_username: str
     actor_email: str  # only for the avatar
     post: PostView | None
+    actor_avatar: str | None = None  # an uploaded avatar's name
 
 
 _PAGE = (
@@ -120,6 +121,7 @@ _PAGE = (
         _USERS.c.username,
         _USERS.c.email,
         _NOTIFICATIONS.c.post_id,
+        _USERS.c.avatar,
     )
     .join_from(_NOTIFICATIONS, _USERS, _NOTIFICATIONS.c.actor_id == _USERS.c.id)
     .where(
@@ -155,6 +157,7 @@ def page(
             actor_id=row.actor_id,
             actor_username=row.username,
             actor_email=row.email,
+            actor_avatar=row.avatar,
             post=posts.get(row.post_id) if row.post_id is not None else None,
         )
         for row in rows

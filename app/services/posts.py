@@ -7,6 +7,7 @@ is :mod:`app.services.timelines`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -15,10 +16,11 @@ import sqlalchemy as sa
 from app import validation
 from app.db_types import utcnow
 from app.extensions import db
+from app.media_models import MEDIA_PER_POST
 from app.models import Post, PostVersion, User, post_mentions, post_tags, table_of
 from app.pagination import Page, page_of
-from app.services import blocks, notifications, post_text
-from app.services.errors import Forbidden, NotFound, checked
+from app.services import blocks, media, notifications, post_text
+from app.services.errors import DomainError, Forbidden, NotFound, checked
 
 NO_SUCH_POST = "That post does not exist (any more)."
 UNAVAILABLE = "This post is unavailable."
@@ -58,23 +60,43 @@ def move_counter(post_id: int, counter: str, change: int) -> None:
     )
 
 
-def publish(author: User, body: str, in_reply_to: int | None = None) -> Post:
+def publish(
+    author: User,
+    body: str,
+    in_reply_to: int | None = None,
+    uploads: Sequence[media.Upload] = (),
+    media_ids: Sequence[int] = (),
+) -> Post:
     """Publish ``body`` (trimmed, 1–280 characters) as ``author``, as a reply
-    to the post ``in_reply_to`` when given.
+    to the post ``in_reply_to`` when given, with up to four pictures: new
+    ``uploads`` and ``author``'s unattached API uploads ``media_ids``. A
+    post with pictures may have no text.
 
-    :raises DomainError: with field "body" when the text is empty, too long or
-        holds control characters.
+    :raises DomainError: with field "body" when the text is empty (and
+        there is no picture), too long or holds control characters; with
+        "images" or "media_ids" when there are too many pictures or one of
+        ``media_ids`` is not the author's to use.
     :raises NotFound: when the post to reply to does not exist.
     :raises Forbidden: when a block stands between ``author`` and the
         author of that post, however old it is.
     """
-    body = checked(validation.clean_post_body, "body", body)
+    with_pictures = bool(uploads or media_ids)
+    clean = validation.clean_post_text if with_pictures else validation.clean_post_body
+    body = checked(clean, "body", body)
+    if len(uploads) + len(media_ids) > MEDIA_PER_POST:
+        raise media.too_many()
     parent = get_or_fail(in_reply_to) if in_reply_to is not None else None
     if parent is not None:
         blocks.refuse_if_blocked(author.id, parent.user_id)
     post = Post(author=author, body=body, in_reply_to_id=in_reply_to)
     db.session.add(post)
     db.session.flush()
+    if with_pictures:
+        try:
+            media.attach(post, uploads, media_ids)
+        except DomainError:
+            db.session.rollback()
+            raise
     mentioned = _store_names(post, post_text.names(body))
     if parent is not None:
         move_counter(parent.id, "reply_count", 1)
@@ -100,7 +122,11 @@ def edit(post: Post, user: User, body: str) -> Post:
     """
     if post.user_id != user.id:
         raise Forbidden("You can only edit your own posts.")
-    body = checked(validation.clean_post_body, "body", body)
+    # A post with pictures may lose its text, as it could be written without.
+    clean = (
+        validation.clean_post_text if post.media_count else validation.clean_post_body
+    )
+    body = checked(clean, "body", body)
     if body == post.body:
         return post
     now = utcnow()
@@ -170,9 +196,12 @@ def delete(post: Post, user: User) -> None:
         raise Forbidden("You can only delete your own posts.")
     if post.in_reply_to_id is not None:
         move_counter(post.in_reply_to_id, "reply_count", -1)
+    files = media.names_of_posts([post.id]) if post.media_count else []
+    # The media rows go with the post (ON DELETE CASCADE).
     db.session.execute(sa.delete(_POSTS).where(_POSTS.c.id == post.id))
     db.session.commit()
     db.session.expunge(post)
+    media.remove_unused(files)
 
 
 class Version(NamedTuple):

@@ -31,6 +31,8 @@ from app.models import (
     table_of,
 )
 from app.pagination import Page, page_of
+from app.services import media
+from app.services.media import MediaView
 
 # A thread page shows at most this many posts above the one it is about.
 MAX_ANCESTORS = 40
@@ -49,15 +51,19 @@ class PostView(NamedTuple):
     user_id: int
     username: str
     email: str  # only to derive the avatar; never shown
+    avatar: str | None  # the author's uploaded avatar (users.avatar)
     in_reply_to_id: int | None
     # The author of the post this one answers; None if that post is gone.
     reply_to_username: str | None
     edited_at: datetime | None
     reply_count: int
     like_count: int
+    media_count: int
     mentions: tuple[str, ...]  # usernames, as they are now
     tags: tuple[str, ...]
     liked: bool  # by the reader the view was read for
+    # Its pictures, in order; read only for pages with a post that has some.
+    media: tuple[MediaView, ...] = ()
 
     @property
     def is_reply(self) -> bool:
@@ -164,11 +170,13 @@ _VIEW_COLUMNS = (
         _POSTS.c.user_id,
         _USERS.c.username,
         _USERS.c.email,
+        _USERS.c.avatar,
         _POSTS.c.in_reply_to_id,
         _PARENT_AUTHOR.c.username,
         _POSTS.c.edited_at,
         _POSTS.c.reply_count,
         _POSTS.c.like_count,
+        _POSTS.c.media_count,
         _MENTIONS,
         _TAGS,
         _LIKED,
@@ -192,11 +200,24 @@ def _words(text: str | None) -> tuple[str, ...]:
 
 def _view(row: sa.Row[Any]) -> PostView:
     *shown, mentions, tags, liked = row
-    return PostView._make((*shown, _words(mentions), _words(tags), bool(liked)))
+    return PostView._make((*shown, _words(mentions), _words(tags), bool(liked), ()))
 
 
 def _views(statement: sa.Executable, params: dict[str, Any]) -> list[PostView]:
-    return [_view(row) for row in db.session.execute(statement, params)]
+    return with_media([_view(row) for row in db.session.execute(statement, params)])
+
+
+def with_media(posts: list[PostView]) -> list[PostView]:
+    """``posts`` with their pictures: one more statement, and only when one
+    of them has any (``media_count`` is on the post row)."""
+    ids = [post.id for post in posts if post.media_count]
+    if not ids:
+        return posts
+    found = media.for_posts(ids)
+    return [
+        post._replace(media=found.get(post.id, ())) if post.media_count else post
+        for post in posts
+    ]
 
 
 _USER_ID = sa.bindparam("user_id", type_=sa.Integer)

@@ -6,14 +6,24 @@
 - ``ratelimits``: the limit strings and keys the views' decorators use;
 - ``security``: safe ``next`` targets and the HTTPS redirect;
 - ``templating``, ``cards`` and ``conditional``: template filters, shared
-  post cards, and ETags that spare rendering a page the browser already has.
+  post cards, and ETags that spare rendering a page the browser already has;
+- ``uploads``: the larger request size of the picture upload endpoints.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from app.web import cards, conditional, headers, login, request_id, security, templating
+from app.web import (
+    cards,
+    conditional,
+    headers,
+    login,
+    request_id,
+    security,
+    templating,
+    uploads,
+)
 
 __all__ = [
     "cards",
@@ -24,6 +34,7 @@ __all__ = [
     "request_id",
     "security",
     "templating",
+    "uploads",
 ]
 
 
@@ -34,3 +45,4 @@ def init_app(app: Flask, csp: headers.Policy, *, hsts: bool) -> None:
     headers.init_app(app, csp, hsts=hsts)
     templating.init_app(app)
     cards.init_app(app)
+    uploads.init_app(app)

@@ -1,11 +1,12 @@
 """Post cards: the part every reader sees alike, rendered once and shared.
 
-A card shows the post (its text with links, mentions and tags, and
-"edited"), the post it answers, and its author's name and avatar. Its cache
-key holds the post id and a digest of every value the card shows (the
-author, the edit time, the answered post's author, the mentioned
-usernames), so an edit, a rename or a new address simply makes new keys:
-nothing is ever invalidated, no write elsewhere empties anything, and no
+A card shows the post (its text with links, mentions and tags, its
+pictures, and "edited"), the post it answers, and its author's name and
+avatar. Its cache key holds the post id and a digest of every value the
+card shows (the author and their uploaded avatar, the edit time, the
+answered post's author, the mentioned usernames, the pictures), so an
+edit, a rename, a new address or avatar simply makes new keys: nothing is
+ever invalidated, no write elsewhere empties anything, and no
 node can serve a card made from old values. The cache is Flask-Caching's
 (in-process by default, Redis when configured, so that nodes share it).
 The reply link, the like count, the like button (in both states) and the
@@ -27,6 +28,7 @@ from markupsafe import Markup, escape
 from app.avatars import avatar_for
 from app.extensions import cache
 from app.services import post_text
+from app.services.media import url as media_url
 from app.services.search import Highlighter
 from app.services.timelines import PostView
 from app.web.templating import fragment_key
@@ -57,10 +59,12 @@ def card_key(post: PostView) -> str:
         post.like_count,
         post.username,
         post.email,
+        post.avatar,
         post.edited_at,
         post.in_reply_to_id,
         post.reply_to_username,
         post.mentions,
+        post.media,
     )
     return f"card:{post.id}:{fragment_key('card', shown)}"
 
@@ -182,7 +186,7 @@ def search_cards(
     macros = current_app.jinja_env.get_template(TEMPLATE).module
     cards = []
     for post, shared in post_cards(posts):
-        avatar_url = avatar_for(post.email, AVATAR_SIZE)
+        avatar_url = avatar_for(post.email, AVATAR_SIZE, post.avatar)
         body = body_html(post, marks=marks)
         card = macros.post_card(post, _links(post), avatar_url, body)  # type: ignore[attr-defined]
         cards.append((post, shared._replace(card=Markup(str(card)))))  # noqa: S704
@@ -200,6 +204,8 @@ class CardLinks(NamedTuple):
     report: str
     history: str | None
     reply_to: str | None
+    # Each picture's (full size, thumbnail) address, in order.
+    media: tuple[tuple[str, str], ...] = ()
 
 
 class CardIcons(NamedTuple):
@@ -237,12 +243,16 @@ def _links(post: PostView) -> CardLinks:
             if post.in_reply_to_id and post.reply_to_username
             else None
         ),
+        media=tuple(
+            (media_url(picture.name), media_url(picture.thumbnail_name))
+            for picture in post.media
+        ),
     )
 
 
 def _render(post: PostView, macros: Any, icons: CardIcons) -> tuple[str, ...]:
     links = _links(post)
-    avatar_url = avatar_for(post.email, AVATAR_SIZE)
+    avatar_url = avatar_for(post.email, AVATAR_SIZE, post.avatar)
     card = macros.post_card(post, links, avatar_url, body_html(post))
     reply = macros.reply_link(post, links, icons)
     likes = macros.like_count(post, links)

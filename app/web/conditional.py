@@ -40,6 +40,7 @@ def reader_state() -> tuple[Any, ...]:
         user.id,
         user.username,
         user.email,
+        user.avatar,
         user.email_confirmed_at,
         unread_notifications(),
         unread_messages(),

@@ -71,6 +71,7 @@ def nav_key() -> str:
         user.id,
         user.username,
         user.email,
+        user.avatar,
         user.role,
         unread_notifications(),
         unread_messages(),

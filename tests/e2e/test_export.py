@@ -94,6 +94,8 @@ def test_start_follow_and_download_an_export(
 
     # The notification leads back to the page.
     page.goto("/notifications")
+    audit(page, "notifications with an export")
+    shoot(page, "export-notification", ("desktop", "phone"))
     page.get_by_role("link", name="Your data export is ready").click()
     expect(page).to_have_url(f"{server.url}/settings/export")
     audit(page, "export page, from the notification")

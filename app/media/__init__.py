@@ -1,0 +1,3 @@
+from app.media.routes import bp
+
+__all__ = ["bp"]
