@@ -112,7 +112,7 @@ def test_the_zip_holds_alices_data(
     assert response.headers["Content-Type"] == "application/zip"
     day = export.created_at.strftime("%Y-%m-%d")
     assert response.headers["Content-Disposition"] == (
-        f"attachment; filename=wren-export-alice-{day}.zip"
+        f'attachment; filename="wren-export-alice-{day}.zip"'
     )
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"

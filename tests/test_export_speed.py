@@ -1,8 +1,8 @@
 """An export of 100,000 posts finishes in ≤ 60 s within ≤ 200 MB.
 
 The posts are bulk-inserted with core INSERTs in chunks; the export then
-runs in a child process of its own, so its peak resident memory
-(``ru_maxrss``, the whole interpreter included) is the export's alone.
+runs in a child process of its own, so its peak resident memory (VmHWM, the
+whole interpreter and app included) is measured apart from the test's.
 Marked slow: inserting and exporting take several seconds.
 """
 
@@ -35,14 +35,25 @@ import json, resource, sys, time
 from app import create_app
 from app.services import exports
 
+def rss():
+    # This process's peak resident memory so far, in MB. VmHWM belongs to
+    # this program's own memory map; ru_maxrss would also count the forking
+    # pytest process's size, which Linux carries across exec.
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 app = create_app("testing")
 with app.test_request_context():
+    before = rss()
     started = time.perf_counter()
     exports.build_export(int(sys.argv[1]), "http://localhost/settings/export")
     seconds = time.perf_counter() - started
-# ru_maxrss is in kilobytes on Linux.
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "megabytes": peak}))
+# The whole process's peak is asserted; the peak before the export (the
+# interpreter and the app) is printed beside it to show the export's share.
+print(json.dumps({"seconds": seconds, "megabytes": rss(), "before": before}))
 """
 
 

@@ -95,6 +95,8 @@ def settings_export_download(public_id: str) -> ResponseReturnValue:
         conditional=False,
         max_age=0,
     )
+    # Usernames are ASCII letters, digits and "_": safe inside the quotes.
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
