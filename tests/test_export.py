@@ -350,23 +350,44 @@ def test_the_sweep_removes_expired_exports_and_their_files(
 
 def test_the_sweep_fails_exports_whose_worker_died(make_app, make_user) -> None:
     app = make_app(JOBS_IMMEDIATE="false")
-    alice = make_user("alice")
-    with app.test_request_context():
-        export = exports.start(load("alice", app), "http://localhost/settings/export")
-        export_id = export.id
-        started = export.created_at
-        exports.sweep(started + timedelta(minutes=59))
-        assert db.session.get(Export, export_id).status == "queued"  # type: ignore[union-attr]
-        exports.sweep(started + timedelta(hours=1, seconds=1))
+    make_user("alice")
+    link = "http://localhost/settings/export"
+
+    def status(export_id: int) -> str | None:
         db.session.expire_all()
-        assert db.session.get(Export, export_id).status == "failed"  # type: ignore[union-attr]
-        # The job comes too late: it does not build a failed export.
+        export = db.session.get(Export, export_id)
+        return None if export is None else export.status
+
+    with app.test_request_context():
+        export = exports.start(load("alice", app), link)
+        export_id, started = export.id, export.created_at
+        part = exports.file_path(export).with_name(export.file_name + ".part")
+        # The worker took it, wrote part of the zip, and died.
+        db.session.execute(
+            sa.update(Export).values(status="running", started_at=started)
+        )
+        db.session.commit()
+        part.parent.mkdir(parents=True)
+        part.write_bytes(b"PK")
+
+        exports.sweep(started + timedelta(minutes=59))
+        assert status(export_id) == "running"
+        assert part.exists()
+        gave_up = started + timedelta(hours=1, seconds=1)
+        exports.sweep(gave_up)
+        assert status(export_id) == "failed"
+        assert not part.exists()
+        # A late delivery of the job does not build a failed export.
         huey = app.extensions["jobs"].huey
         huey.execute(huey.dequeue())
-        assert db.session.get(Export, export_id).status == "failed"  # type: ignore[union-attr]
+        assert status(export_id) == "failed"
         # Failed is finished: a new export may start.
-        exports.start(load("alice", app), "http://localhost/settings/export")
-    assert alice.username == "alice"
+        exports.start(load("alice", app), link)
+        # The failed one is shown for as long as a ready one would be.
+        exports.sweep(gave_up + exports.KEEP - timedelta(seconds=1))
+        assert status(export_id) == "failed"
+        exports.sweep(gave_up + exports.KEEP)
+        assert status(export_id) is None
 
 
 def test_the_sweep_removes_files_no_export_names(app: Flask) -> None:
@@ -537,6 +558,8 @@ def test_a_failing_export_is_marked_failed_and_not_retried(
     assert huey.scheduled() == []  # no retry
     export = only_export(app)
     assert export.status == "failed"
+    # Swept after as long as a ready export is kept.
+    assert export.expires_at == export.finished_at + exports.KEEP  # type: ignore[operator]
     with app.app_context():
         folder = exports.export_dir()
         assert list(folder.iterdir()) == []

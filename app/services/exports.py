@@ -155,7 +155,9 @@ def build_export(export_id: int, link: str) -> None:
         db.session.rollback()
         part.unlink(missing_ok=True)
         final.unlink(missing_ok=True)
-        _set(export_id, status="failed", finished_at=utcnow())
+        failed = utcnow()
+        # Kept (to say so on the page) as long as a ready one would be.
+        _set(export_id, status="failed", finished_at=failed, expires_at=failed + KEEP)
         db.session.commit()
         raise  # the job runner logs it with the job's id
     with force_locale(_language(user)):
@@ -228,23 +230,26 @@ def expire_exports() -> None:
 
 
 def sweep(now: datetime) -> None:
-    """Remove exports past their expiry, fail those whose worker died, and
-    remove files no export names any more."""
+    """Remove exports past their expiry (ready or failed), fail those whose
+    worker died, and remove files no export names any more."""
     expired = db.session.execute(
         sa.delete(_EXPORTS)
         .where(_EXPORTS.c.expires_at <= now)
         .returning(_EXPORTS.c.file_name)
     ).scalars()
     names = list(expired)
-    db.session.execute(
+    stale = db.session.execute(
         sa.update(_EXPORTS)
         .where(
             _EXPORTS.c.status.in_(("queued", "running")),
             sa.func.coalesce(_EXPORTS.c.started_at, _EXPORTS.c.created_at)
             <= now - STALE_AFTER,
         )
-        .values(status="failed", finished_at=now)
-    )
+        .values(status="failed", finished_at=now, expires_at=now + KEEP)
+        .returning(_EXPORTS.c.file_name)
+    ).scalars()
+    # A dead worker's half-written zip goes now; its row says "failed".
+    names += list(stale)
     db.session.commit()
     folder = export_dir()
     remove_files(folder / name for name in names)
