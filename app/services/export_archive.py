@@ -51,7 +51,7 @@ Report = Callable[[int], None]
 """Called with the number of items written since the last call."""
 
 
-def time(value: datetime | None) -> str | None:
+def iso_time(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a Z."""
     if value is None:
         return None
@@ -137,12 +137,12 @@ def _write_profile(archive: zipfile.ZipFile, user: User) -> None:
         source = media_file(user.avatar)
         if source is not None:
             avatar = "media/avatar" + _suffix(user.avatar)
-            archive.write(source, avatar)
+            archive.write(source, avatar, compress_type=zipfile.ZIP_STORED)
     profile = {
         "username": user.username,
         "email": user.email,
         "about": user.about_me,
-        "created_at": time(user.created_at),
+        "created_at": iso_time(user.created_at),
         "language": user.language,
         "avatar": avatar,
     }
@@ -217,8 +217,8 @@ def _post_items(user_id: int) -> Iterator[dict[str, Any]]:
             .order_by(_VERSIONS.c.id),
             lambda row: {
                 "body": row.body,
-                "written_at": time(row.written_at),
-                "replaced_at": time(row.replaced_at),
+                "written_at": iso_time(row.written_at),
+                "replaced_at": iso_time(row.replaced_at),
             },
         )
         media = post_media(ids)
@@ -226,9 +226,9 @@ def _post_items(user_id: int) -> Iterator[dict[str, Any]]:
             yield {
                 "id": row.id,
                 "body": row.body,
-                "created_at": time(row.created_at),
+                "created_at": iso_time(row.created_at),
                 "in_reply_to": row.in_reply_to_id,
-                "edited_at": time(row.edited_at),
+                "edited_at": iso_time(row.edited_at),
                 "tags": tags.get(row.id, []),
                 "mentions": mentions.get(row.id, []),
                 "like_count": row.like_count,
@@ -296,8 +296,8 @@ def _write_media(archive: zipfile.ZipFile, user_id: int, report: Report) -> None
         for row in rows:
             source = media_file(row.name)
             if source is not None:
-                # Pictures are compressed already: deflating them again
-                # would cost time for nothing.
+                # Pictures are compressed already (so is the avatar):
+                # deflating them again would cost time for nothing.
                 archive.write(
                     source,
                     media_path(row.post_id, row.position, row.name),
@@ -316,7 +316,7 @@ def _people(
     )
     for rows in _pages(statement, other):
         for row in rows:
-            yield {"username": row.username, "since": time(row.created_at)}
+            yield {"username": row.username, "since": iso_time(row.created_at)}
 
 
 def _following(user_id: int) -> Iterator[dict[str, Any]]:
@@ -344,12 +344,12 @@ def _likes(user_id: int) -> Iterator[dict[str, Any]]:
     for rows in _pages(statement, _LIKES.c.post_id):
         for row in rows:
             yield {
-                "liked_at": time(row.created_at),
+                "liked_at": iso_time(row.created_at),
                 "post": {
                     "id": row.post_id,
                     "author": row.username,
                     "body": row.body,
-                    "created_at": time(row.post_created_at),
+                    "created_at": iso_time(row.post_created_at),
                 },
             }
 
@@ -395,7 +395,7 @@ def _messages(user_id: int) -> Iterator[dict[str, Any]]:
                         "from": names[row.sender_id],
                         "to": names[row.recipient_id],
                         "body": row.body,
-                        "created_at": time(row.created_at),
+                        "created_at": iso_time(row.created_at),
                         "read": row.read,
                     }
             del names[partner.other_id]
