@@ -157,6 +157,7 @@ JOB_MODULES: tuple[str, ...] = (
     "app.services.mail",
     "app.services.job_failures",
     "app.media.jobs",
+    "app.services.exports",  # building data exports, and expiring them
 )
 
 

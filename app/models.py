@@ -37,7 +37,8 @@ ABOUT_MAX = 280
 USER_AGENT_MAX = 256
 IP_MAX = 64
 TAG_MAX = 64
-NOTIFICATION_KINDS = ("follow", "reply", "mention", "like")
+# "export": your data export is ready (the actor is the recipient).
+NOTIFICATION_KINDS = ("follow", "reply", "mention", "like", "export")
 MESSAGE_MAX = 1000
 
 
@@ -538,6 +539,11 @@ def table_of(model: type[Model]) -> sa.Table:
 # The full-text index over post bodies is built with the posts table.
 search_schema.attach(table_of(Post))
 
-# Reports, the audit log and invites, failed jobs, and pictures attached to
-# posts: on the same metadata.
-from app import job_models, media_models, moderation_models  # noqa: E402, F401
+# Reports, the audit log and invites; failed jobs; pictures attached to
+# posts; data exports: on the same metadata.
+from app import (  # noqa: E402
+    export_models,  # noqa: F401
+    job_models,  # noqa: F401
+    media_models,  # noqa: F401
+    moderation_models,  # noqa: F401
+)

@@ -450,7 +450,11 @@ class NotificationOut(Schema):
     kind = fields.String(
         required=True,
         validate=OneOf(NOTIFICATION_KINDS),
-        metadata={"enum": list(NOTIFICATION_KINDS)},
+        metadata={
+            "enum": list(NOTIFICATION_KINDS),
+            "description": "export: your data export is ready to download from "
+            "/settings/export (the actor is you, the post null).",
+        },
     )
     created_at = UTCDateTime(required=True, metadata=TIME_META)
     read = fields.Boolean(required=True)
@@ -461,7 +465,7 @@ class NotificationOut(Schema):
         allow_none=True,
         metadata={
             "description": "The reply, the post that mentions you or the post "
-            "that was liked; null for a follow."
+            "that was liked; null for a follow or an export."
         },
     )
 

@@ -2,6 +2,7 @@ from app.main import (
     avatar_settings,  # noqa: F401  (registers /settings/avatar)
     blocks,  # noqa: F401  (registers blocking, muting and /settings/blocks)
     conversation,  # noqa: F401  (registers threads, likes, tags, notifications)
+    export,  # noqa: F401  (registers /settings/export)
     feeds,  # noqa: F401  (registers the Atom feeds on bp)
     messages,  # noqa: F401  (registers the private message views on bp)
     profile,  # noqa: F401  (registers the profile views on bp)

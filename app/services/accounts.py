@@ -16,7 +16,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.media_models import Media
 from app.models import Like, Post, User, follows, table_of
-from app.services import api_tokens, invites, mail, media, sessions, tokens
+from app.services import api_tokens, exports, invites, mail, media, sessions, tokens
 from app.services.errors import DomainError, checked
 
 USERNAME_TAKEN = _l("That username is taken. Please choose another.")
@@ -305,6 +305,7 @@ def delete_account(user: User, password: str) -> None:
     if not user.check_password(password or ""):
         raise DomainError(WRONG_PASSWORD, "password")
     _uncount_likes_and_replies(user)
+    export_files = exports.files_of(user.id)
     files = [user.avatar, *media.file_names(Media.user_id == user.id)]
     # Explicit deletes: SQLite only cascades with foreign keys switched on.
     db.session.execute(
@@ -316,6 +317,7 @@ def delete_account(user: User, password: str) -> None:
     _end_sessions(user)
     db.session.execute(sa.delete(User).where(User.id == user.id))
     db.session.commit()
+    exports.remove_files(export_files)
     # Only now, and only files no one else's row names (the same picture
     # uploaded by two people is one file).
     media.remove_unused(files)

@@ -273,3 +273,17 @@ def send_email_changed(user: User, old_email: str) -> None:
 def send_address_in_use(email: str) -> None:
     """Tell the owner of ``email`` that another account tried to take it."""
     send_email(email, _l("Someone tried to use your address"), "address_in_use")
+
+
+def send_export_ready(user: User, link: str, expires: str, size: int) -> None:
+    """Tell ``user`` that their export of ``size`` bytes can be downloaded
+    from ``link`` (their export page) until ``expires`` (a formatted time)."""
+    send_email(
+        user.email,
+        _l("Your data export is ready"),
+        "export_ready",
+        user=user,
+        link=link,
+        expires=expires,
+        size=size,
+    )

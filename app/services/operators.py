@@ -9,7 +9,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.media_models import Media
 from app.models import User
-from app.services import accounts, media
+from app.services import accounts, exports, media
 from app.services.errors import DomainError, NotFound, checked
 
 EMAIL_TAKEN = "That email address already has an account."
@@ -54,9 +54,12 @@ def create_user(username: str, email: str, password: str, admin: bool = False) -
 
 
 def delete_user(user: User) -> None:
-    """Delete ``user``; the database cascades to posts, follows, tokens and
-    pictures (whose files go once nobody else's row names them)."""
+    """Delete ``user``; the database cascades to posts, follows, tokens,
+    pictures and exports (whose files go once that is committed; pictures
+    once nobody else's row names them)."""
     files = [user.avatar, *media.file_names(Media.user_id == user.id)]
+    export_files = exports.files_of(user.id)
     db.session.delete(user)
     db.session.commit()
     media.remove_unused(files)
+    exports.remove_files(export_files)
