@@ -87,6 +87,12 @@ PAGES = [
     ("profile-other", "/user/grace", True),
     ("profile-blocked", "/user/mallory", True),
     ("settings-blocks", "/settings/blocks", True),
+    # Pictures, the data export and failed jobs.
+    ("pictures", "/post/{pictures}", True),
+    ("compose-pictures", "/", True),
+    ("settings-avatar", "/settings/avatar", True),
+    ("settings-export", "/settings/export", True),
+    ("admin-jobs", "/admin/jobs", True),
 ]
 # The README shows these: (source name, docs name).
 DOCS = [
@@ -305,7 +311,59 @@ def build_app(workdir: Path) -> Any:
             social.follow(users[a], users[b])
         app.config["DEMO_IDS"] = build_conversation(users, now)
         build_blocks(users, now)
+        app.config["DEMO_IDS"]["pictures"] = build_pictures(users)
     return app
+
+
+def demo_picture(width: int, height: int, top: str, bottom: str) -> bytes:
+    """A sky-and-hill PNG, drawn here so the demo needs no image files."""
+    import io
+
+    from PIL import Image, ImageColor, ImageDraw
+
+    image = Image.new("RGB", (width, height), top)
+    draw = ImageDraw.Draw(image)
+    a, b = ImageColor.getrgb(top), ImageColor.getrgb(bottom)
+    for y in range(height):
+        mix = y / height
+        colour = tuple(
+            round(x * (1 - mix) + z * mix) for x, z in zip(a, b, strict=True)
+        )
+        draw.line([(0, y), (width, y)], fill=colour)
+    draw.ellipse([width * 0.65, height * 0.15, width * 0.85, height * 0.45], "#ffe27a")
+    draw.ellipse([-width * 0.2, height * 0.6, width * 0.8, height * 1.6], "#3d5a33")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def build_pictures(users: dict[str, Any]) -> int:
+    """grace posts two pictures; ada has her own avatar and a ready export
+    (jobs run at once in the testing config)."""
+    import io
+
+    from app.services import exports, media, posts
+
+    uploads = [
+        media.accept(
+            demo_picture(1200, 800, "#6fa8dc", "#f6d7a7"),
+            "The towpath at dawn",
+            "images",
+        ),
+        media.accept(
+            demo_picture(800, 1000, "#274e13", "#b6d7a8"),
+            "A wren on the lock gate",
+            "images",
+        ),
+    ]
+    post = posts.publish(
+        users["grace"], "Two from this morning's walk #wrens", uploads=uploads
+    )
+    media.set_avatar(
+        users["ada"], io.BytesIO(demo_picture(600, 600, "#8a4f24", "#f3d9b1"))
+    )
+    exports.start(users["ada"], "http://127.0.0.1/settings/export")
+    return post.id
 
 
 def build_blocks(users: dict[str, Any], now: Any) -> None:
@@ -338,7 +396,11 @@ def log_in(page: Any, base: str, username: str) -> None:
 
 
 def shoot(
-    base: str, out: Path, ids: dict[str, Any], only: set[str] | None = None
+    base: str,
+    out: Path,
+    ids: dict[str, Any],
+    only: set[str] | None = None,
+    language: str = "en",
 ) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
@@ -362,7 +424,7 @@ def shoot(
                             has_touch=view == "phone",
                             device_scale_factor=1,
                             timezone_id="Europe/London",
-                            locale="en-GB",
+                            locale="es-ES" if language == "es" else "en-GB",
                         )
                         page = context.new_page()
                         if user:
@@ -387,11 +449,14 @@ def shoot(
                     if name == "menu-open":
                         if view != "phone":
                             continue
-                        page.get_by_role("button", name="Menu").click()
+                        page.locator("button.navbar-toggler").click()
                         page.locator("#nav-menu.show").wait_for()
+                    if name == "compose-pictures":
+                        page.locator(".compose-pictures summary").click()
                     if name.startswith("feed") and who is True:
                         page.fill("textarea[name=body]", "Writing a post about wrens…")
-                    target = out / f"{name}-{view}-{theme}.png"
+                    suffix = "" if language == "en" else f"-{language}"
+                    target = out / f"{name}{suffix}-{view}-{theme}.png"
                     page.screenshot(path=str(target), full_page=True)
                     written.append(target)
                 for page in sessions.values():
@@ -433,6 +498,12 @@ def main() -> int:
         default="",
         help="comma-separated page names (e.g. thread,tag); default: all",
     )
+    parser.add_argument(
+        "--lang",
+        choices=("en", "es"),
+        default="en",
+        help="the browser's language; names gain -es (default: en)",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -456,6 +527,7 @@ def main() -> int:
                 args.out,
                 app.config["DEMO_IDS"],
                 only,
+                args.lang,
             )
         finally:
             server.shutdown()
