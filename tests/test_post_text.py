@@ -87,6 +87,7 @@ def view(body: str, mentions=(), tags=()) -> PostView:
         user_id=1,
         username="a",
         email="a@example.com",
+        avatar=None,
         in_reply_to_id=None,
         reply_to_username=None,
         edited_at=None,
@@ -95,6 +96,7 @@ def view(body: str, mentions=(), tags=()) -> PostView:
         mentions=tuple(mentions),
         tags=tuple(tags),
         liked=False,
+        media_count=0,
     )
 
 
