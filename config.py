@@ -288,6 +288,9 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    # `make run` is one process: mail and exports happen at once, with no
+    # worker to start (JOBS_IMMEDIATE=false tries the real queue).
+    jobs_immediate = True
 
 
 class TestingConfig(Config):

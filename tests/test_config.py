@@ -93,3 +93,15 @@ def test_run_module_builds_the_app(app_env):
     importlib.reload(run)
     assert run.app.name == "app"
     assert "main.index" in run.app.view_functions
+
+
+def test_jobs_run_at_once_in_development_and_queue_in_production(app_env, monkeypatch):
+    # `make run` starts no worker: its mail must not wait in a queue.
+    development = create_app("development")
+    assert development.extensions["jobs"].huey.immediate is True
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("PUBLIC_URL", "https://wren.example.org")
+    production = create_app("production")
+    assert production.extensions["jobs"].huey.immediate is False
+    monkeypatch.setenv("JOBS_IMMEDIATE", "false")
+    assert create_app("development").extensions["jobs"].huey.immediate is False
