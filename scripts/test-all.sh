@@ -48,7 +48,10 @@ migrations() {
 
 pytest_run() {
     # Exit 5 (nothing collected) is a failure like any other non-zero code.
-    python -m pytest -q -p no:cacheprovider "$@"
+    # pytest-xdist: one worker per core (PYTEST_WORKERS=0 runs in-process);
+    # each worker has its own SQLite files and PostgreSQL database.
+    python -m pytest -q -p no:cacheprovider -n "${PYTEST_WORKERS:-auto}" \
+        --durations=15 "$@"
 }
 
 pytest_postgres() {

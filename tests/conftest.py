@@ -23,7 +23,19 @@ from app.models import User
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-SHARED_DB = os.environ.get("WREN_TEST_DATABASE_URL")
+
+
+def _per_worker(url: str | None) -> str | None:
+    """Under pytest-xdist each worker empties tables before every test, so
+    each gets a database of its own on the cluster: <name>_<worker>."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base, _, name = url.rpartition("/")
+    return f"{base}/{name}_{worker}"
+
+
+SHARED_DB = _per_worker(os.environ.get("WREN_TEST_DATABASE_URL"))
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +44,7 @@ def _shared_schema() -> Iterator[None]:
     if not SHARED_DB:
         yield
         return
+    _create_database(SHARED_DB)
     engine = sa.create_engine(
         SHARED_DB.replace("postgresql://", "postgresql+psycopg://", 1)
     )
@@ -39,6 +52,27 @@ def _shared_schema() -> Iterator[None]:
     db.metadata.create_all(engine)
     engine.dispose()
     yield
+
+
+def _create_database(url: str) -> None:
+    """Create the worker's database (see _per_worker) when it is missing,
+    through the database named in WREN_TEST_DATABASE_URL."""
+    if url == os.environ.get("WREN_TEST_DATABASE_URL"):
+        return
+    given = os.environ["WREN_TEST_DATABASE_URL"]
+    name = url.rpartition("/")[2]
+    engine = sa.create_engine(
+        given.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
+    with engine.connect() as connection:
+        exists = connection.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+            {"name": name},
+        )
+        if not exists:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
 
 
 @pytest.fixture
