@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from babel.dates import format_skeleton, get_datetime_format
+from babel import Locale
+from babel.dates import (
+    DateTimePattern,
+    get_datetime_format,
+    match_skeleton,
+    parse_pattern,
+)
 from flask import Flask, current_app, g, request, session
 from flask_babel import format_date, get_locale
 from flask_wtf.csrf import generate_csrf
@@ -31,13 +38,26 @@ def iso_utc(value: datetime) -> str:
 def human_utc(value: datetime) -> str:
     """A time in the page's language and in UTC (the one zone the server
     knows), shown until static/js/app.js rewrites it in the reader's zone."""
-    value = value.astimezone(UTC)
-    locale = get_locale()
-    day = format_skeleton("yMMMd", value, locale=locale)
-    time = format_skeleton("Hm", value, tzinfo=UTC, locale=locale)
-    # The language's own way to join a date and a time ("{1}, {0}").
+    locale = get_locale() or Locale("en")
+    return _utc_pattern(str(locale)).apply(value.astimezone(UTC), locale)
+
+
+@functools.lru_cache(maxsize=32)
+def _utc_pattern(language: str) -> DateTimePattern:
+    """human_utc's pattern in ``language``: its own date (yMMMd) and time
+    (Hm) skeletons, joined its own way ("{1}, {0}"), then " UTC".
+
+    Matching the skeletons was most of the cost of a time, and every card
+    shows one: it is done once per language here.
+    """
+    locale = Locale.parse(language)
+    skeletons = locale.datetime_skeletons
+    day = skeletons[match_skeleton("yMMMd", skeletons)]
+    time = skeletons[match_skeleton("Hm", skeletons)]
     joined = str(get_datetime_format("medium", locale=locale))
-    return joined.replace("{1}", day).replace("{0}", f"{time} UTC")
+    return parse_pattern(
+        joined.replace("{1}", str(day)).replace("{0}", f"{time} 'UTC'")
+    )
 
 
 def human_date(value: datetime) -> str:
