@@ -26,6 +26,7 @@ from flask import Flask, current_app, url_for
 from flask_babel import format_number, gettext, ngettext
 from markupsafe import Markup, escape
 
+from app import i18n
 from app.avatars import avatar_for
 from app.extensions import cache
 from app.services import post_text
@@ -232,6 +233,7 @@ class CardWords:
     """
 
     def __init__(self) -> None:
+        self._catalogue = i18n.request_translations()
         self.reply = gettext("Reply")
         self.like = gettext("Like")
         self.report = gettext("Report")
@@ -250,10 +252,10 @@ class CardWords:
         return found
 
     def likes(self, count: int) -> str:
-        return self.like_one if count == 1 else ngettext("like", "likes", count)
+        return str(self._catalogue.ungettext("like", "likes", count))
 
     def replies_so_far(self, count: int) -> str:
-        return ngettext("reply so far", "replies so far", count)
+        return str(self._catalogue.ungettext("reply so far", "replies so far", count))
 
     def edited_at(self, when: Any) -> str:
         return self._edited_at % {"when": human_utc(when)}
