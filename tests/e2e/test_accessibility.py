@@ -20,6 +20,17 @@ def axe_findings(page: Page) -> list[dict[str, Any]]:
     return [v for v in results.response["violations"] if v["impact"] in BLOCKING]
 
 
+def findings_in_both_themes(page: Page, label: str) -> list[str]:
+    """axe's serious and critical findings on the page as it is, in the
+    light theme and in the dark one (left light again)."""
+    found: list[str] = []
+    for theme in ("light", "dark"):
+        page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
+        found.extend(describe(f"{label} [{theme}]", axe_findings(page)))
+    page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+    return found
+
+
 def describe(label: str, findings: list[dict[str, Any]]) -> list[str]:
     lines = []
     for v in findings:

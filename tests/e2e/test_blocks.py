@@ -10,7 +10,7 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import LiveServer, PageChecker, log_in, shoot
-from tests.e2e.test_accessibility import axe_findings, describe
+from tests.e2e.test_accessibility import findings_in_both_themes
 
 BOB_SAYS = "Bob's loud opinion about binoculars"
 CAROL_SAYS = "Carol's quiet note about wrens"
@@ -30,10 +30,7 @@ def test_block_from_a_profile_then_unblock_from_settings(
 
     def audit(page: Page, label: str) -> None:
         expect(page.locator("main h1")).to_have_count(1)
-        for theme in ("light", "dark"):
-            page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-            report.extend(describe(f"{label} [{theme}]", axe_findings(page)))
-        page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+        report.extend(findings_in_both_themes(page, label))
 
     alice = new_checked_context().new_page()
     log_in(alice, "alice")

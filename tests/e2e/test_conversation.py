@@ -15,7 +15,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 from app.extensions import db
 from app.models import Like, Post
 from tests.e2e.conftest import LiveServer, PageChecker, log_in
-from tests.e2e.test_accessibility import axe_findings, describe
+from tests.e2e.test_accessibility import findings_in_both_themes
 
 URL = "https://example.com/field-notes/2024/a-rather-long-path-about-wrens?x=1"
 FIRST = f"Morning @bob! The #RiverWrens are back, notes: {URL}"
@@ -98,10 +98,7 @@ def test_mention_reply_like_edit_tag_and_delete(
 
     def audit(page: Page, label: str) -> None:
         expect(page.locator("main h1")).to_have_count(1)
-        for theme in ("light", "dark"):
-            page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-            report.extend(describe(f"{label} [{theme}]", axe_findings(page)))
-        page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+        report.extend(findings_in_both_themes(page, label))
         audited.append(label)
 
     alice = new_checked_context().new_page()

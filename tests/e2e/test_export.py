@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import LiveServer, PageChecker, log_in, shoot
-from tests.e2e.test_accessibility import axe_findings, describe
+from tests.e2e.test_accessibility import findings_in_both_themes
 
 
 @pytest.fixture
@@ -39,10 +39,7 @@ def test_start_follow_and_download_an_export(
 
     def audit(page: Page, label: str) -> None:
         expect(page.locator("main h1")).to_have_count(1)
-        for theme in ("light", "dark"):
-            page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-            report.extend(describe(f"{label} [{theme}]", axe_findings(page)))
-        page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+        report.extend(findings_in_both_themes(page, label))
 
     page = new_checked_context().new_page()
     log_in(page, "alice")

@@ -10,7 +10,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from app.services import job_failures
 from tests.e2e.conftest import LiveServer, PageChecker, log_in, shoot
-from tests.e2e.test_accessibility import axe_findings, describe
+from tests.e2e.test_accessibility import findings_in_both_themes
 
 
 def test_moderator_sees_failed_jobs(
@@ -38,10 +38,7 @@ def test_moderator_sees_failed_jobs(
 
     def audit(page: Page, label: str) -> None:
         expect(page.locator("main h1")).to_have_count(1)
-        for theme in ("light", "dark"):
-            page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-            found.extend(describe(f"{label} [{theme}]", axe_findings(page)))
-        page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+        found.extend(findings_in_both_themes(page, label))
 
     mod = new_checked_context().new_page()
     log_in(mod, "mod")

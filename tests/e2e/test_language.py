@@ -12,17 +12,14 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import LiveServer, PageChecker, log_in, screenshot, shoot
-from tests.e2e.test_accessibility import axe_findings, describe
+from tests.e2e.test_accessibility import findings_in_both_themes
 
 # What app.js writes for a date in Spanish: "30 de noviembre de 2026".
 SPANISH_DATE = re.compile(r"\d{1,2} de [a-z]+ de \d{4}")
 
 
 def audit(page: Page, label: str, report: list[str]) -> None:
-    for theme in ("light", "dark"):
-        page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-        report.extend(describe(f"{label} [{theme}]", axe_findings(page)))
-    page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+    report.extend(findings_in_both_themes(page, label))
 
 
 def nav_fits(page: Page) -> None:

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import User
 from app.services import media, posts
 from tests.e2e.conftest import LiveServer, PageChecker, log_in, shoot
-from tests.e2e.test_accessibility import axe_findings, describe
+from tests.e2e.test_accessibility import findings_in_both_themes
 
 # (size, top colour, bottom colour): landscapes, a portrait and a square.
 SCENES = [
@@ -66,10 +66,7 @@ def test_post_two_pictures_and_change_the_avatar(
     report: list[str] = []
 
     def audit(page: Page, label: str) -> None:
-        for theme in ("light", "dark"):
-            page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-            report.extend(describe(f"{label} [{theme}]", axe_findings(page)))
-        page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+        report.extend(findings_in_both_themes(page, label))
 
     page = new_checked_context().new_page()
     log_in(page, "alice")
@@ -175,10 +172,7 @@ def test_cards_with_one_to_four_pictures(
             assert picture is not None
             assert picture["x"] >= box["x"] - 1
             assert picture["x"] + picture["width"] <= box["x"] + box["width"] + 1
-        for theme in ("light", "dark"):
-            page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-            report.extend(describe(f"{count} pictures [{theme}]", axe_findings(page)))
-        page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+        report.extend(findings_in_both_themes(page, f"{count} pictures"))
         shoot(page, f"media-card-{count}", ("desktop", "phone"))
     page.goto("/explore")
     shoot(page, "media-explore", ("desktop", "phone"))

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.e2e.conftest import LiveServer, PageChecker, log_in, shoot
-from tests.e2e.test_accessibility import axe_findings, describe
+from tests.e2e.test_accessibility import findings_in_both_themes
 
 URL = "https://example.com/wrens/where-to-find-them?near=river"
 FIRST = f"Hi Bob! Are you coming to the river tomorrow? <b>Map</b>: {URL}"
@@ -34,10 +34,7 @@ def test_write_read_and_reply(
 
     def audit(page: Page, label: str) -> None:
         expect(page.locator("main h1")).to_have_count(1)
-        for theme in ("light", "dark"):
-            page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-            report.extend(describe(f"{label} [{theme}]", axe_findings(page)))
-        page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+        report.extend(findings_in_both_themes(page, label))
 
     alice = new_checked_context().new_page()
     bob = new_checked_context().new_page()

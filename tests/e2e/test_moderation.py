@@ -12,7 +12,7 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import LiveServer, PageChecker, log_in, shoot
-from tests.e2e.test_accessibility import axe_findings, describe
+from tests.e2e.test_accessibility import findings_in_both_themes
 
 SPAM = "Cheap seeds, best prices, click now"
 
@@ -32,10 +32,7 @@ def test_report_resolve_suspend_and_audit(
 
     def audit(page: Page, label: str) -> None:
         expect(page.locator("main h1")).to_have_count(1)
-        for theme in ("light", "dark"):
-            page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-            found.extend(describe(f"{label} [{theme}]", axe_findings(page)))
-        page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+        found.extend(findings_in_both_themes(page, label))
 
     # Alice reports the post from its card.
     alice = new_checked_context().new_page()

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import User
 from app.services import posts
 from tests.e2e.conftest import LiveServer, PageChecker, log_in, shoot
-from tests.e2e.test_accessibility import axe_findings, describe
+from tests.e2e.test_accessibility import findings_in_both_themes
 
 BODIES = [
     ("alice", "The wrens sang by the river this morning #birds"),
@@ -35,10 +35,7 @@ def publish(server: LiveServer) -> dict[str, int]:
 
 
 def audit(page: Page, label: str, report: list[str]) -> None:
-    for theme in ("light", "dark"):
-        page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-        report.extend(describe(f"{label} [{theme}]", axe_findings(page)))
-    page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+    report.extend(findings_in_both_themes(page, label))
 
 
 def test_search_from_the_nav_to_a_post(

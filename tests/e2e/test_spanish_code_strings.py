@@ -10,15 +10,12 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import LOGOUT, LiveServer, PageChecker, fill_form, shoot
-from tests.e2e.test_accessibility import axe_findings, describe
+from tests.e2e.test_accessibility import findings_in_both_themes
 from tests.factories import DEFAULT_PASSWORD
 
 
 def audit(page: Page, label: str, report: list[str]) -> None:
-    for theme in ("light", "dark"):
-        page.evaluate("t => document.documentElement.dataset.bsTheme = t", theme)
-        report.extend(describe(f"{label} [{theme}]", axe_findings(page)))
-    page.evaluate("() => document.documentElement.dataset.bsTheme = 'light'")
+    report.extend(findings_in_both_themes(page, label))
 
 
 def test_forms_flashes_and_errors_in_spanish(
