@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from babel.messages.mofile import write_mo
@@ -32,6 +33,9 @@ from flask_babel import Babel, get_locale, get_translations
 
 from app.web.login import database_down, reader
 from app.web.security import safe_next
+
+if TYPE_CHECKING:
+    from app.models import User
 
 babel = Babel()
 bp = Blueprint("i18n", __name__)
@@ -55,6 +59,17 @@ def is_api_path(path: str) -> bool:
     return (path == "/api" or path.startswith("/api/")) and path not in API_PAGES
 
 
+def chosen_language(user: User | None) -> str | None:
+    """``user``'s own choice of language, if it is one we speak; else None.
+
+    The one rule for pages (the reader's), mail (the recipient's) and data
+    exports (the owner's).
+    """
+    if user is None or user.language not in current_app.config["LANGUAGES"]:
+        return None
+    return str(user.language)
+
+
 def select_locale() -> str:
     languages: list[str] = current_app.config["LANGUAGES"]
     if not request:  # a job or a command: force_locale() picks, else English
@@ -63,9 +78,9 @@ def select_locale() -> str:
         return API_LOCALE
     # reader(), not current_user: it is the User itself, loaded once, and
     # None while the database is down (an error page must not query it).
-    user = None if database_down() else reader()
-    if user is not None and user.language in languages:
-        return str(user.language)
+    chosen = None if database_down() else chosen_language(reader())
+    if chosen is not None:
+        return chosen
     # The page now depends on the request's cookie and header: responses
     # must say so, or a shared cache would hand one reader's language to
     # the next.

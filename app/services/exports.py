@@ -22,6 +22,7 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from huey import crontab
 
+from app import i18n
 from app.database import insert_or_ignore
 from app.db_types import utcnow
 from app.export_models import Export
@@ -166,8 +167,7 @@ def build_export(export_id: int, link: str) -> None:
 
 
 def _language(user: User) -> str:
-    languages: list[str] = current_app.config["LANGUAGES"]
-    return user.language if user.language in languages else languages[0]
+    return i18n.chosen_language(user) or current_app.config["LANGUAGES"][0]
 
 
 def _claim(export_id: int) -> Export | None:

@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_mailman import EmailMultiAlternatives
 
+from app import i18n
 from app.extensions import db
 from app.jobs import jobs
 from app.models import User
@@ -127,13 +128,6 @@ def rendering_context() -> Iterator[None]:
         yield
 
 
-def language_of(user: User | None) -> str | None:
-    """The recipient's chosen language, if they have one we speak."""
-    if user is None or user.language not in current_app.config["LANGUAGES"]:
-        return None
-    return str(user.language)
-
-
 def account_for(to: str, context: dict[str, Any]) -> User | None:
     """The account a message is for: the ``user`` it is about, or the
     account holding the address."""
@@ -168,7 +162,7 @@ def build_email(
     to: str, subject: str | LazyString, template: str, **context: Any
 ) -> EmailMultiAlternatives:
     """The message ``send_email`` would queue, as a flask-mailman object."""
-    language = language_of(account_for(to, context))
+    language = i18n.chosen_language(account_for(to, context))
     return message_from(render(to, subject, template, language, **context))
 
 
@@ -180,7 +174,7 @@ def send_email(
     Call it after the request's commit. ``subject`` should be ``_l("...")``
     so that it is translated into the recipient's language.
     """
-    language = language_of(account_for(to, context))
+    language = i18n.chosen_language(account_for(to, context))
     outgoing = render(to, subject, template, language, **context)
     return deliver.enqueue(**outgoing)
 
@@ -231,7 +225,7 @@ def build_dummy_reset(email: str) -> None:
     of the same size) keeps the response time alike too. The job queued
     sends nothing.
     """
-    language = language_of(account_for(email, {}))
+    language = i18n.chosen_language(account_for(email, {}))
     outgoing = render(
         email,
         _l("Reset your password"),
