@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pyotp
@@ -246,44 +247,41 @@ def test_a_recovery_code_works_once(client, auth, secured, app):
         assert two_factor.recovery_codes_left(user) == 9
 
 
-def test_one_recovery_code_used_twice_at_once_counts_once(app, secured):
-    code = secured["codes"][1]
+def twice_at_once(app, user_id: int, use: Callable[[User], bool]) -> list[bool]:
+    """``use`` the account on two connections at the same moment; both
+    answers, sorted."""
     barrier = threading.Barrier(2)
     results: list[bool] = []
 
-    def use() -> None:
+    def run() -> None:
         with app.app_context():
-            user = db.session.get(User, secured["user"].id)
+            user = db.session.get(User, user_id)
             barrier.wait()
-            results.append(two_factor.use_recovery_code(user, code))
+            results.append(use(user))
             db.session.remove()
 
-    threads = [threading.Thread(target=use) for _ in range(2)]
+    threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == [False, True]
+    return sorted(results)
+
+
+def test_one_recovery_code_used_twice_at_once_counts_once(app, secured):
+    code = secured["codes"][1]
+    results = twice_at_once(
+        app, secured["user"].id, lambda user: two_factor.use_recovery_code(user, code)
+    )
+    assert results == [False, True]
 
 
 def test_one_totp_code_used_twice_at_once_counts_once(app, secured, clock):
     code = code_at(secured["secret"], clock.now)
-    barrier = threading.Barrier(2)
-    results: list[bool] = []
-
-    def use() -> None:
-        with app.app_context():
-            user = db.session.get(User, secured["user"].id)
-            barrier.wait()
-            results.append(two_factor.verify_totp(user, code))
-            db.session.remove()
-
-    threads = [threading.Thread(target=use) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == [False, True]
+    results = twice_at_once(
+        app, secured["user"].id, lambda user: two_factor.verify_totp(user, code)
+    )
+    assert results == [False, True]
 
 
 def test_the_second_step_is_limited_per_account_across_clients(make_app, clock):
